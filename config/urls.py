@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from steward.api.urls import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("steward.users.urls")),
+    path("", include("steward.web.urls")),
+    path("", include("steward.accounts.urls")),
+]

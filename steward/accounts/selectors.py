@@ -1,0 +1,327 @@
+"""Reads about accounts. Every read starts from `accounts_visible_to(user)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from steward.accounts import choices
+from steward.accounts.engine import stakeholders
+from steward.accounts.engine.cadence import overdue_cutoff
+from steward.accounts.models import Account, AccountTeamMember, Contact, Interaction, Task, Tier
+from steward.core.errors import NotFound
+from steward.core.models import AuditEvent
+from steward.users.choices import Role
+from steward.users.models import User
+from steward.users.selectors import user_ids_in_scope
+
+
+def accounts_visible_to(user: User) -> QuerySet[Account]:
+    """The one place record visibility is decided.
+
+    Admins see all. Executive sponsors see the accounts they sponsor. Everyone else sees the
+    accounts they or anyone reporting to them (transitively) own, operate, sponsor or are on the
+    account team of.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Account.objects.none()
+    if user.is_admin_role:
+        return Account.objects.all()
+    if user.role == Role.SPONSOR:
+        return Account.objects.filter(executive_sponsor_id=user.pk)
+    ids = sorted(user_ids_in_scope(user))
+    on_team = AccountTeamMember.objects.filter(account_id=OuterRef("pk"), user_id__in=ids)
+    return Account.objects.filter(
+        Q(owner_id__in=ids) | Q(operations_manager_id__in=ids) | Q(executive_sponsor_id__in=ids) | Exists(on_team)
+    )
+
+
+def sees_everything(user: User) -> bool:
+    """True for admins: lets aggregates skip the visibility filter entirely."""
+    return bool(user.is_authenticated and user.is_admin_role)
+
+
+def can_edit_account(user: User, account: Account) -> bool:
+    """Read-only roles never edit; others edit what they can see."""
+    if user.is_read_only or not user.is_active:
+        return False
+    return accounts_visible_to(user).filter(pk=account.pk).exists()
+
+
+def account_get(*, user: User, public_id: Any) -> Account:
+    """One visible account with what its header shows, or NotFound (also for others' accounts)."""
+    try:
+        return (
+            accounts_visible_to(user)
+            .select_related("tier", "region", "owner", "operations_manager", "executive_sponsor", "parent")
+            .get(public_id=public_id)
+        )
+    except (Account.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such account.") from exc
+
+
+@dataclass(frozen=True)
+class AccountFilters:
+    """What the account list can be narrowed by."""
+
+    q: str = ""
+    tier: str = ""
+    stage: str = ""
+    region: str = ""
+    owner: str = ""
+    overdue: bool = False
+    single_threaded: bool = False
+
+
+ACCOUNT_SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "acv": ("annual_contract_value", "id"),
+    "-acv": ("-annual_contract_value", "-id"),
+    "last_touch": ("last_touchpoint_at", "id"),
+    "-last_touch": ("-last_touchpoint_at", "-id"),
+    "tier": ("tier__rank", "name", "id"),
+    "-tier": ("-tier__rank", "name", "id"),
+    "stage": ("lifecycle_stage", "name", "id"),
+    "-stage": ("-lifecycle_stage", "name", "id"),
+    "owner": ("owner__last_name", "owner__first_name", "name", "id"),
+    "-owner": ("-owner__last_name", "-owner__first_name", "name", "id"),
+}
+
+
+def overdue_touchpoint_q(now: dt.datetime, tiers: list[Tier] | None = None) -> Q:
+    """Accounts whose last touchpoint is older than their tier's cadence (or that have none)."""
+    q = Q(last_touchpoint_at__isnull=True)
+    for tier in tiers if tiers is not None else list(Tier.objects.all()):
+        q |= Q(tier_id=tier.pk, last_touchpoint_at__lt=overdue_cutoff(cadence_days=tier.touchpoint_cadence_days, now=now))
+    return q & ~Q(lifecycle_stage=choices.LifecycleStage.CHURNED)
+
+
+def account_list(*, user: User, filters: AccountFilters, sort: str = "name", now: dt.datetime) -> QuerySet[Account]:
+    """Visible accounts narrowed by `filters`, in the requested order, with what a row shows."""
+    qs = accounts_visible_to(user)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(Q(name__icontains=term) | Q(domain__icontains=term))
+    if filters.tier:
+        qs = qs.filter(tier__name__iexact=filters.tier) if not filters.tier.isdigit() else qs.filter(tier_id=filters.tier)
+    if filters.stage:
+        qs = qs.filter(lifecycle_stage=filters.stage)
+    if filters.region:
+        qs = qs.filter(region__code__iexact=filters.region)
+    if filters.owner:
+        qs = qs.filter(owner__username=filters.owner)
+    if filters.overdue:
+        qs = qs.filter(overdue_touchpoint_q(now))
+    if filters.single_threaded:
+        qs = qs.filter(is_single_threaded=True).exclude(lifecycle_stage=choices.LifecycleStage.CHURNED)
+    order = ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["name"])
+    return qs.select_related("tier", "owner", "region").order_by(*order)
+
+
+def account_children(*, user: User, account: Account) -> QuerySet[Account]:
+    """Visible child accounts of an account."""
+    return accounts_visible_to(user).filter(parent_id=account.pk).select_related("tier").order_by("name")
+
+
+def account_ancestors(*, user: User, account: Account, limit: int = 20) -> list[Account]:
+    """The visible chain of parents, nearest first (stops at an invisible one or at `limit`)."""
+    chain: list[Account] = []
+    visible = accounts_visible_to(user)
+    current = account.parent_id
+    seen = {account.pk}
+    while current and current not in seen and len(chain) < limit:
+        seen.add(current)
+        parent = visible.filter(pk=current).only("id", "name", "public_id", "parent_id").first()
+        if parent is None:
+            break
+        chain.append(parent)
+        current = parent.parent_id
+    return chain
+
+
+def contacts_visible_to(user: User) -> QuerySet[Contact]:
+    """Contacts of visible accounts."""
+    return Contact.objects.filter(account__in=accounts_visible_to(user).values("pk"))
+
+
+def contact_get(*, user: User, public_id: Any) -> Contact:
+    """One visible contact, or NotFound."""
+    try:
+        return contacts_visible_to(user).select_related("account", "account__tier", "reports_to").get(public_id=public_id)
+    except (Contact.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such contact.") from exc
+
+
+def interactions_visible_to(user: User) -> QuerySet[Interaction]:
+    """Interactions on visible accounts."""
+    return Interaction.objects.filter(account__in=accounts_visible_to(user).values("pk"))
+
+
+def interaction_get(*, user: User, public_id: Any) -> Interaction:
+    """One visible interaction, or NotFound."""
+    try:
+        return interactions_visible_to(user).select_related("account", "created_by").get(public_id=public_id)
+    except (Interaction.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such interaction.") from exc
+
+
+def tasks_visible_to(user: User) -> QuerySet[Task]:
+    """Tasks on visible accounts."""
+    return Task.objects.filter(account__in=accounts_visible_to(user).values("pk"))
+
+
+def task_get(*, user: User, public_id: Any) -> Task:
+    """One visible task, or NotFound."""
+    try:
+        return tasks_visible_to(user).select_related("account", "assignee").get(public_id=public_id)
+    except (Task.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such task.") from exc
+
+
+def my_tasks(*, user: User, today: dt.date, include_done: bool = False) -> QuerySet[Task]:
+    """Tasks assigned to the user on accounts they can see: overdue first, then by due date."""
+    qs = tasks_visible_to(user).filter(assignee=user).select_related("account")
+    if not include_done:
+        qs = qs.filter(done=False)
+    from django.db.models import Case, IntegerField, Value, When
+
+    return qs.annotate(
+        overdue_rank=Case(
+            When(done=False, due_date__lt=today, then=Value(0)),
+            When(due_date__isnull=True, then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("overdue_rank", "due_date", "id")
+
+
+def contact_facts(contacts: list[Contact]) -> list[stakeholders.ContactFacts]:
+    """Engine inputs for the stakeholder rules."""
+    return [
+        stakeholders.ContactFacts(
+            id=c.pk,
+            buying_role=c.buying_role,
+            active=c.status == choices.ContactStatus.ACTIVE,
+            last_touched_at=c.last_touched_at,
+            reports_to_id=c.reports_to_id,
+        )
+        for c in contacts
+    ]
+
+
+@dataclass
+class StakeholderMap:
+    """An account's contacts as an org chart, with the coverage verdict."""
+
+    contacts: dict[int, Contact]
+    roots: list[stakeholders.OrgNode]
+    coverage: stakeholders.Coverage
+    cadence_days: int
+
+
+def stakeholder_map(*, account: Account, now: dt.datetime) -> StakeholderMap:
+    """The account's org chart and whether it is single-threaded right now."""
+    contacts = list(account.contacts.order_by("-influence", "last_name", "first_name"))
+    facts = contact_facts(contacts)
+    cadence = account.tier.touchpoint_cadence_days
+    return StakeholderMap(
+        contacts={c.pk: c for c in contacts},
+        roots=stakeholders.org_chart(facts),
+        coverage=stakeholders.coverage(facts, cadence_days=cadence, now=now),
+        cadence_days=cadence,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One row of an account's timeline: an interaction, a task or an audit event."""
+
+    at: dt.datetime
+    kind: str
+    obj: Any
+
+
+def account_timeline(*, account: Account, limit: int = 50, before: dt.datetime | None = None) -> list[TimelineEntry]:
+    """Interactions, tasks and audit events of one account, newest first, merged by time."""
+    interactions = account.interactions.select_related("created_by").prefetch_related("contacts", "users")
+    tasks = account.tasks.select_related("assignee")
+    events = AuditEvent.objects.filter(account_id=account.pk).select_related("actor")
+    if before is not None:
+        interactions = interactions.filter(occurred_at__lt=before)
+        tasks = tasks.filter(created_at__lt=before)
+        events = events.filter(occurred_at__lt=before)
+    entries = [TimelineEntry(i.occurred_at, "interaction", i) for i in interactions.order_by("-occurred_at", "-id")[:limit]]
+    entries += [TimelineEntry(t.created_at, "task", t) for t in tasks.order_by("-created_at", "-id")[:limit]]
+    entries += [TimelineEntry(e.occurred_at, "audit", e) for e in events.order_by("-id")[:limit]]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+@dataclass
+class DashboardSummary:
+    """What the portfolio dashboard shows, computed with a handful of aggregate queries."""
+
+    total_accounts: int
+    total_acv: Any
+    by_tier: list[dict[str, Any]]
+    by_stage: list[dict[str, Any]]
+    tier_stage: dict[tuple[int, str], int]
+    overdue_count: int
+    overdue_accounts: list[Account]
+    single_threaded_count: int
+    single_threaded_accounts: list[Account]
+    my_overdue_tasks: list[Task]
+    my_open_task_count: int
+
+
+def dashboard_summary(*, user: User, now: dt.datetime, list_size: int = 8) -> DashboardSummary:
+    """The portfolio dashboard for `user`: counts by tier and stage, and what needs attention."""
+    visible = accounts_visible_to(user)
+    tiers = list(Tier.objects.all())
+    totals = visible.aggregate(n=Count("id"), acv=Sum("annual_contract_value"))
+    cells = visible.values("tier_id", "lifecycle_stage").annotate(n=Count("id"), acv=Sum("annual_contract_value"))
+    tier_stage: dict[tuple[int, str], int] = {}
+    tier_totals: dict[int, dict[str, Any]] = {t.pk: {"tier": t, "n": 0, "acv": 0} for t in tiers}
+    stage_totals: dict[str, int] = {}
+    for cell in cells:
+        tier_stage[(cell["tier_id"], cell["lifecycle_stage"])] = cell["n"]
+        bucket = tier_totals.setdefault(cell["tier_id"], {"tier": None, "n": 0, "acv": 0})
+        bucket["n"] += cell["n"]
+        bucket["acv"] += cell["acv"] or 0
+        stage_totals[cell["lifecycle_stage"]] = stage_totals.get(cell["lifecycle_stage"], 0) + cell["n"]
+    by_stage = [
+        {"stage": value, "label": label, "n": stage_totals.get(value, 0)} for value, label in choices.LifecycleStage.choices
+    ]
+    overdue = visible.filter(overdue_touchpoint_q(now, tiers))
+    single = visible.filter(is_single_threaded=True).exclude(lifecycle_stage=choices.LifecycleStage.CHURNED)
+    today = now.date()
+    open_tasks = my_tasks(user=user, today=today)
+    return DashboardSummary(
+        total_accounts=totals["n"] or 0,
+        total_acv=totals["acv"] or 0,
+        by_tier=[tier_totals[t.pk] for t in tiers],
+        by_stage=by_stage,
+        tier_stage=tier_stage,
+        overdue_count=overdue.count(),
+        overdue_accounts=list(
+            overdue.select_related("tier", "owner").order_by("tier__rank", "last_touchpoint_at", "id")[:list_size]
+        ),
+        single_threaded_count=single.count(),
+        single_threaded_accounts=list(
+            single.select_related("tier", "owner").order_by("tier__rank", "-annual_contract_value", "id")[:list_size]
+        ),
+        my_overdue_tasks=list(open_tasks.filter(due_date__lt=today)[:list_size]),
+        my_open_task_count=open_tasks.count(),
+    )
+
+
+def accounts_autocomplete(*, user: User, term: str, limit: int = 10) -> QuerySet[Account]:
+    """Visible accounts whose name starts with, then contains, `term`."""
+    term = term.strip()
+    if not term:
+        return Account.objects.none()
+    return accounts_visible_to(user).filter(name__icontains=term).only("public_id", "name").order_by("name")[:limit]

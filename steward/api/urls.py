@@ -1,0 +1,3 @@
+from steward.api.router import api
+
+__all__ = ["api"]
