@@ -22,5 +22,5 @@ def create_tiers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0001_initial")]
+    dependencies = [("accounts", "0002_initial")]
     operations = [migrations.RunPython(create_tiers, migrations.RunPython.noop)]
