@@ -40,7 +40,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 # Production hardening (HTTPS-only cookies, HSTS, redirect) is on unless explicitly relaxed,
 # e.g. for the local `make run` demo served over plain http on 127.0.0.1.
-HTTPS = env_bool("STEWARD_HTTPS", not DEBUG)
+HTTPS = env_bool("STEWARD_HTTPS", not DEBUG and not os.environ.get("STEWARD_TESTING"))
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:

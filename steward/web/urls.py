@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from steward.web import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("search/", views.search, name="search"),
+]

@@ -1,0 +1,163 @@
+"""Forms for the account pages. They parse input; the services hold the rules."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+
+from steward.accounts import choices
+from steward.accounts.models import Account, Contact, Interaction, Task, Tier
+from steward.users.models import Region, User
+from steward.users.selectors import users_assignable
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        return f"{obj.get_full_name() or obj.username} ({obj.get_role_display()})"
+
+
+class AccountForm(forms.ModelForm):
+    """Create or edit an account. The parent is picked with the account autocomplete."""
+
+    parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    time_zone = forms.ChoiceField(choices=_time_zone_choices, initial="UTC")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Account
+        fields = [
+            "name", "domain", "industry", "tier", "lifecycle_stage", "region", "territory", "country",
+            "time_zone", "owner", "operations_manager", "executive_sponsor", "customer_since",
+            "annual_contract_value", "currency", "preferred_channel", "meeting_cadence",
+            "preference_notes", "salesforce_id", "hubspot_id",
+        ]
+        widgets = {
+            "customer_since": forms.DateInput(attrs={"type": "date"}),
+            "preference_notes": forms.Textarea(attrs={"rows": 3}),
+            "country": forms.TextInput(attrs={"maxlength": 2, "placeholder": "DE", "autocapitalize": "characters"}),
+            "currency": forms.TextInput(attrs={"maxlength": 3, "placeholder": "EUR"}),
+        }
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = users_assignable(actor)
+        for name in ("owner", "operations_manager", "executive_sponsor"):
+            self.fields[name] = UserChoiceField(queryset=people, required=name == "owner", label=self.fields[name].label)
+        self.fields["tier"].queryset = Tier.objects.all()
+        self.fields["region"].queryset = Region.objects.all()
+        self.fields["owner"].initial = actor.pk
+        if self.instance.pk:
+            self.fields["parent"].initial = self.instance.parent.public_id if self.instance.parent_id else None
+            self.fields["version"].initial = self.instance.version
+        self.parent_label = self.instance.parent.name if self.instance.pk and self.instance.parent_id else ""
+
+    def _post_clean(self):
+        # Model validation happens in the service, once, for pages and API alike.
+        pass
+
+    def service_data(self, parent: Account | None) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("parent", "version")}
+        data["parent"] = parent
+        for key in ("operations_manager", "executive_sponsor", "region"):
+            data[key] = data.get(key)
+        return data
+
+
+class ContactForm(forms.ModelForm):
+    """Create or edit a contact on an account's stakeholder map."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "first_name", "last_name", "title", "department", "email", "phone", "buying_role",
+            "influence", "sentiment", "reports_to", "is_primary", "status", "left_at",
+        ]
+        widgets = {"left_at": forms.DateInput(attrs={"type": "date"}), "influence": forms.Select(choices=[(i, f"{i} of 5") for i in range(1, 6)])}
+        help_texts = {"influence": "How much weight this person carries in buying decisions.", "left_at": "Only when they left the company."}
+
+    def __init__(self, *args, account: Account, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = account.contacts.exclude(status=choices.ContactStatus.LEFT)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+            self.fields["version"].initial = self.instance.version
+        self.fields["reports_to"].queryset = others.order_by("last_name", "first_name")
+        self.fields["reports_to"].required = False
+
+    def _post_clean(self):
+        pass
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class InteractionForm(forms.ModelForm):
+    """Log an interaction with its participants."""
+
+    occurred_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    contacts = forms.ModelMultipleChoiceField(queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Customer participants")
+    users = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 5}), label="Colleagues present")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Interaction
+        fields = ["kind", "occurred_at", "subject", "summary", "outcome", "next_steps"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4}), "outcome": forms.Textarea(attrs={"rows": 2}), "next_steps": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, account: Account, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = account.contacts.filter(status=choices.ContactStatus.ACTIVE).order_by("last_name")
+        self.fields["users"].queryset = users_assignable(actor)
+        if not self.instance.pk:
+            self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+            self.fields["users"].initial = [actor.pk]
+        else:
+            self.fields["contacts"].initial = list(self.instance.contacts.values_list("pk", flat=True))
+            self.fields["users"].initial = list(self.instance.users.values_list("pk", flat=True))
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        pass
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("contacts", "users", "version")}
+
+
+class TaskForm(forms.ModelForm):
+    """Create or edit a task."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Task
+        fields = ["title", "assignee", "due_date", "priority", "description", "done"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"}), "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = UserChoiceField(queryset=users_assignable(actor), initial=actor.pk)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        pass
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class TeamMemberForm(forms.Form):
+    user = UserChoiceField(queryset=User.objects.none(), label="Colleague")
+    role = forms.ChoiceField(choices=choices.TeamRole.choices)
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users_assignable(actor)
