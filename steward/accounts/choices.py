@@ -82,3 +82,13 @@ class Priority(models.TextChoices):
 
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+# The tiers a new installation starts with: (name, rank, touchpoint cadence days, QBR every
+# N months, color). The initial data migration keeps its own frozen copy.
+DEFAULT_TIERS = [
+    ("Strategic", 0, 7, 3, "#7c3aed"),
+    ("Key", 1, 14, 3, "#2563eb"),
+    ("Growth", 2, 30, 6, "#059669"),
+    ("Maintain", 3, 90, 12, "#64748b"),
+]

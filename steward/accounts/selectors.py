@@ -249,7 +249,12 @@ def account_timeline(*, account: Account, limit: int = 50, before: dt.datetime |
     """Interactions, tasks and audit events of one account, newest first, merged by time."""
     interactions = account.interactions.select_related("created_by").prefetch_related("contacts", "users")
     tasks = account.tasks.select_related("assignee")
-    events = AuditEvent.objects.filter(account_id=account.pk).select_related("actor")
+    # An interaction's or task's own entry already shows its creation.
+    events = (
+        AuditEvent.objects.filter(account_id=account.pk)
+        .exclude(action=AuditEvent.Action.CREATE, object_type__in=["accounts.interaction", "accounts.task"])
+        .select_related("actor")
+    )
     if before is not None:
         interactions = interactions.filter(occurred_at__lt=before)
         tasks = tasks.filter(created_at__lt=before)

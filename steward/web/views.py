@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,7 +37,7 @@ def dashboard(request):
         {
             "nav": "dashboard",
             "summary": summary,
-            "chart_json": json.dumps(chart),
+            "chart": chart,
             "matrix": matrix,
             "stages": choices.LifecycleStage.choices,
             "now": now,

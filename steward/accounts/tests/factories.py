@@ -8,7 +8,16 @@ from steward.accounts.models import Account, AccountTeamMember, Contact, Interac
 from steward.users.tests.factories import UserFactory
 
 
+def ensure_default_tiers() -> None:
+    """Transactional tests flush the data migration's tiers; put them back."""
+    for name, rank, cadence, qbr, color in choices.DEFAULT_TIERS:
+        Tier.objects.get_or_create(
+            name=name, defaults={"rank": rank, "touchpoint_cadence_days": cadence, "qbr_every_months": qbr, "color": color}
+        )
+
+
 def tier(name: str = "Key") -> Tier:
+    ensure_default_tiers()
     return Tier.objects.get(name=name)
 
 
@@ -21,7 +30,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     industry = "Manufacturing"
     country = "DE"
     time_zone = "Europe/Berlin"
-    tier = factory.LazyFunction(lambda: Tier.objects.get(name="Key"))
+    tier = factory.LazyFunction(lambda: tier("Key"))
     lifecycle_stage = choices.LifecycleStage.ACTIVE
     owner = factory.SubFactory(UserFactory)
     annual_contract_value = 120000
