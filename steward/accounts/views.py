@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from steward.accounts import choices, selectors, services
 from steward.accounts.engine.cadence import touchpoint_status
-from steward.accounts.forms import AccountForm, ContactForm, InteractionForm, TaskForm, TeamMemberForm
+from steward.accounts.forms import (
+    AccountForm,
+    ContactForm,
+    InteractionForm,
+    TaskForm,
+    TeamMemberForm,
+)
 from steward.accounts.models import Account, Tier
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from, render_page_or_partial
