@@ -1,4 +1,8 @@
-"""Forms for the account pages. They parse input; the services hold the rules."""
+"""Forms for the account pages.
+
+They parse input and run the model's own field validators so every mistake shows at once;
+the services re-validate and hold every rule beyond a single field.
+"""
 
 from __future__ import annotations
 
@@ -57,10 +61,6 @@ class AccountForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         self.parent_label = self.instance.parent.name if self.instance.pk and self.instance.parent_id else ""
 
-    def _post_clean(self):
-        # Model validation happens in the service, once, for pages and API alike.
-        pass
-
     def service_data(self, parent: Account | None) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("parent", "version")}
         data["parent"] = parent
@@ -84,6 +84,7 @@ class ContactForm(forms.ModelForm):
         help_texts = {"influence": "How much weight this person carries in buying decisions.", "left_at": "Only when they left the company."}
 
     def __init__(self, *args, account: Account, **kwargs):
+        kwargs.setdefault("instance", Contact(account=account))
         super().__init__(*args, **kwargs)
         others = account.contacts.exclude(status=choices.ContactStatus.LEFT)
         if self.instance.pk:
@@ -91,9 +92,6 @@ class ContactForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         self.fields["reports_to"].queryset = others.order_by("last_name", "first_name")
         self.fields["reports_to"].required = False
-
-    def _post_clean(self):
-        pass
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
@@ -124,9 +122,6 @@ class InteractionForm(forms.ModelForm):
             self.fields["users"].initial = list(self.instance.users.values_list("pk", flat=True))
             self.fields["version"].initial = self.instance.version
 
-    def _post_clean(self):
-        pass
-
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k not in ("contacts", "users", "version")}
 
@@ -146,9 +141,6 @@ class TaskForm(forms.ModelForm):
         self.fields["assignee"] = UserChoiceField(queryset=users_assignable(actor), initial=actor.pk)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-
-    def _post_clean(self):
-        pass
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}

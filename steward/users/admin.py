@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from steward.core.admin_audit import AuditedModelAdmin
 from steward.users.models import ApiToken, LoginAttempt, Region, Team, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "team", "manager", "is_active")
     list_filter = ("role", "team", "region", "is_active")
     fieldsets = (
@@ -13,16 +14,17 @@ class UserAdmin(BaseUserAdmin):
         ("Steward", {"fields": ("role", "title", "team", "region", "manager")}),
     )
     autocomplete_fields = ("manager", "team")
+    search_fields = ("username", "first_name", "last_name", "email")
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedModelAdmin):
     list_display = ("name", "region", "lead")
     search_fields = ("name",)
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(AuditedModelAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "code")
 
