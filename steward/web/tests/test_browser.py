@@ -143,3 +143,26 @@ def test_outsider_cannot_open_someone_elses_account(page, live_server, portfolio
     response = page.goto(f"{live_server.url}/accounts/{portfolio['acme'].public_id}/")
     assert response.status == 404
     page.browser_errors.clear()
+
+
+def test_pages_fit_a_phone_and_work_by_keyboard(browser, live_server, portfolio):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, live_server, "milo")
+        acme = portfolio["acme"]
+        for path in ["/", "/accounts/", f"/accounts/{acme.public_id}/", f"/accounts/{acme.public_id}/contacts/", "/tasks/"]:
+            page.goto(f"{live_server.url}{path}")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+            if path.endswith("/contacts/"):
+                shot(page, "account-contacts-phone")
+        # The menu opens from the toggle; "/" focuses search from the keyboard.
+        page.get_by_role("button", name="Open menu").click()
+        assert page.get_by_role("link", name="My tasks").is_visible()
+        page.keyboard.press("Escape")
+        page.goto(f"{live_server.url}/accounts/")
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.id") == "global-search"
+    finally:
+        context.close()
