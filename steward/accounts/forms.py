@@ -153,3 +153,23 @@ class TeamMemberForm(forms.Form):
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users_assignable(actor)
+
+
+class BulkUpdateForm(forms.Form):
+    """Change owner, stage or tier of the selected accounts at once."""
+
+    accounts = forms.TypedMultipleChoiceField(coerce=str, required=True, error_messages={"required": "Select at least one account."})
+    owner = UserChoiceField(queryset=User.objects.none(), required=False, empty_label="Owner: keep", widget=forms.Select(attrs={"id": "bulk-owner"}))
+    lifecycle_stage = forms.ChoiceField(
+        choices=[("", "Stage: keep"), *choices.LifecycleStage.choices], required=False, widget=forms.Select(attrs={"id": "bulk-stage"})
+    )
+    tier = forms.ModelChoiceField(queryset=Tier.objects.all(), required=False, empty_label="Tier: keep", widget=forms.Select(attrs={"id": "bulk-tier"}))
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = users_assignable(actor)
+        # Any submitted id is acceptable here; the selector decides which ones exist for the user.
+        self.fields["accounts"].valid_value = lambda value: True  # type: ignore[method-assign]
+
+    def changes(self) -> dict:
+        return {k: v for k in ("owner", "lifecycle_stage", "tier") if (v := self.cleaned_data.get(k))}

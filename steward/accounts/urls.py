@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/", views.account_list, name="list"),
     path("accounts/new/", views.account_create, name="create"),
+    path("accounts/bulk/", views.account_bulk_update, name="bulk"),
     path("accounts/autocomplete/", views.account_autocomplete, name="autocomplete"),
     path("accounts/<uuid:public_id>/", views.account_detail, name="detail"),
     path("accounts/<uuid:public_id>/contacts/", views.account_contacts, name="contacts"),

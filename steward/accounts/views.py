@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from steward.accounts import choices, selectors, services
 from steward.accounts.engine.cadence import touchpoint_status
 from steward.accounts.forms import (
     AccountForm,
+    BulkUpdateForm,
     ContactForm,
     InteractionForm,
     TaskForm,
@@ -83,9 +85,38 @@ def account_list(request):
         "regions": Region.objects.all(),
         "owners": users_assignable(request.user).filter(role__in=["manager", "executive", "director", "operations"]),
         "can_create": not request.user.is_read_only,
+        "bulk_form": BulkUpdateForm(actor=request.user) if not request.user.is_read_only else None,
         "now": now,
     }
     return render_page_or_partial(request, "accounts/account_list.html", "accounts/partials/account_table.html", context)
+
+
+@require_POST
+def account_bulk_update(request):
+    """Apply one change (owner, stage, tier) to the selected accounts; audited per account."""
+    form = BulkUpdateForm(request.POST, actor=request.user)
+    back = request.POST.get("next") or "accounts:list"
+    if not form.is_valid() or not form.changes():
+        messages.error(request, "Select accounts and at least one change (owner, stage or tier).")
+        return redirect(back)
+    ids = [value for value in form.cleaned_data["accounts"] if _is_uuid(value)]
+    accounts = list(selectors.accounts_visible_to(request.user).filter(public_id__in=ids))
+    try:
+        if len(accounts) != len(set(ids)):
+            raise NotFound("Some selected accounts no longer exist or are not visible to you; nothing was changed.")
+        count = services.accounts_bulk_update(actor=request.user, accounts=accounts, data=form.changes())
+        messages.success(request, f"Updated {count} account{'s' if count != 1 else ''}.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(back)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def account_autocomplete(request):

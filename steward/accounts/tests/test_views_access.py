@@ -184,3 +184,19 @@ def test_filters_narrow_the_list(client, personas):
     assert "Borealis Foods" in body and "Acme Logistics" not in body
     body = client.get(reverse("accounts:list") + "?q=acme").content.decode()
     assert "Acme Logistics" in body and "Borealis Foods" not in body
+
+
+@pytest.mark.django_db
+def test_bulk_change_applies_to_selected_visible_accounts_only(client, personas):
+    mine = AccountFactory(name="Borealis Foods", owner=personas.owner)
+    foreign = AccountFactory(name="Foreign Co", owner=personas.outsider)
+    client.force_login(personas.manager)
+    url = reverse("accounts:bulk")
+    response = client.post(url, {"accounts": [str(personas.account.public_id), str(mine.public_id)], "lifecycle_stage": "at_risk"})
+    assert response.status_code == 302
+    assert set(Account.objects.filter(lifecycle_stage="at_risk").values_list("name", flat=True)) == {"Acme Logistics", "Borealis Foods"}
+    assert AuditEvent.objects.filter(action="update", object_type="accounts.account").count() == 2
+    client.post(url, {"accounts": [str(mine.public_id), str(foreign.public_id)], "lifecycle_stage": "churned"})
+    mine.refresh_from_db()
+    foreign.refresh_from_db()
+    assert mine.lifecycle_stage == "at_risk" and foreign.lifecycle_stage == "active"
