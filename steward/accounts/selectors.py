@@ -107,7 +107,9 @@ def account_list(*, user: User, filters: AccountFilters, sort: str = "name", now
         term = filters.q.strip()
         qs = qs.filter(Q(name__icontains=term) | Q(domain__icontains=term))
     if filters.tier:
-        qs = qs.filter(tier__name__iexact=filters.tier) if not filters.tier.isdigit() else qs.filter(tier_id=filters.tier)
+        # An id only when it is a plain number in range ("²" is a digit too; 10**30 overflows).
+        is_id = filters.tier.isascii() and filters.tier.isdigit() and len(filters.tier) < 10
+        qs = qs.filter(tier_id=int(filters.tier)) if is_id else qs.filter(tier__name__iexact=filters.tier)
     if filters.stage:
         qs = qs.filter(lifecycle_stage=filters.stage)
     if filters.region:

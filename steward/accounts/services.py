@@ -120,8 +120,9 @@ def account_update(
     changed = apply_fields(account, _normalise_account(data), allowed=ACCOUNT_FIELDS)
     if not changed:
         return account
-    full_clean_or_fail(account)
+    # The hierarchy rules first: they name the field, where the database constraint would not.
     _check_account_rules(actor=actor, account=account)
+    full_clean_or_fail(account)
     account.version = F("version") + 1
     account.save()
     account.refresh_from_db()
