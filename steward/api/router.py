@@ -1,3 +1,57 @@
-from ninja import NinjaAPI
+"""The REST API under /api/v1: one NinjaAPI with token or session auth and JSON errors."""
 
-api = NinjaAPI(title="Steward API", version="1", urls_namespace="api")
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest
+from django.urls import URLPattern, URLResolver, path
+from ninja import NinjaAPI, Schema
+
+from steward.accounts.api import router as accounts_router
+from steward.api import errors
+from steward.api.auth import auth_methods, current_user
+from steward.api.docs import LocalSwagger, docs_asset
+
+
+class StewardAPI(NinjaAPI):
+    """NinjaAPI whose operations authenticate themselves instead of redirecting to the login page."""
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            # The docs page stays behind the login page; operations answer 401 themselves.
+            if isinstance(pattern, URLPattern) and pattern.name != "openapi-view":
+                pattern.callback = login_not_required(pattern.callback)
+        urls.append(path("docs/assets/<str:name>", docs_asset, name="docs-asset"))
+        return urls
+
+
+api = StewardAPI(
+    title="Steward API",
+    version="1",
+    description=(
+        "Accounts, contacts, interactions and tasks. Authenticate with `Authorization: Bearer stw_...`"
+        " (tokens are created in the web UI) or a logged-in session with the CSRF token."
+        " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
+    ),
+    urls_namespace="api",
+    auth=auth_methods,
+    docs=LocalSwagger(),
+)
+errors.install(api)
+api.add_router("", accounts_router)
+
+
+class MeOut(Schema):
+    """The caller."""
+
+    username: str
+    role: str
+    name: str
+
+
+@api.get("/me", response={200: MeOut, 401: errors.ErrorOut}, tags=["me"])
+def me(request: HttpRequest) -> MeOut:
+    """Who the token or session belongs to."""
+    user = current_user(request)
+    return MeOut(username=user.username, role=user.role, name=user.get_full_name() or user.username)
