@@ -15,7 +15,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help python install install-dev run serve test lint check-python browsers demo clean
+.PHONY: help install install-dev run test test-only lint check-python browsers clean
 
 help:
 	@echo "make run    install, migrate, load the demo if empty, serve on http://$(HOST):$(PORT)"
@@ -44,8 +44,11 @@ lint: install-dev
 	$(VENV)/bin/lint-imports
 	STEWARD_TESTING=1 $(VENV)/bin/mypy steward/*/engine steward/*/services.py steward/*/selectors.py steward/core
 
-test: install-dev browsers lint
-	STEWARD_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+test: install-dev browsers lint test-only
+
+# The suite alone (no lint); DATABASE_URL selects PostgreSQL instead of SQLite.
+test-only: install-dev browsers
+	STEWARD_TESTING=1 $(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -542,7 +542,7 @@ def task_list(request: HttpRequest, filters: Query[TaskQuery]) -> QuerySet[Task]
     if filters.done is not None:
         tasks = tasks.filter(done=filters.done)
     if filters.overdue:
-        tasks = tasks.filter(done=False, due_date__lt=timezone.localdate())
+        tasks = tasks.filter(selectors.overdue_task_q(timezone.localdate()))
     return tasks.select_related("account", "assignee", "created_by")
 
 

@@ -184,6 +184,11 @@ def task_get(*, user: User, public_id: Any) -> Task:
         raise NotFound("No such task.") from exc
 
 
+def overdue_task_q(today: dt.date) -> Q:
+    """A task is overdue when it is open and its due date has passed."""
+    return Q(done=False, due_date__lt=today)
+
+
 def my_tasks(*, user: User, today: dt.date, include_done: bool = False) -> QuerySet[Task]:
     """Tasks assigned to the user on accounts they can see: overdue first, then by due date."""
     qs = tasks_visible_to(user).filter(assignee=user).select_related("account")
@@ -193,7 +198,7 @@ def my_tasks(*, user: User, today: dt.date, include_done: bool = False) -> Query
 
     return qs.annotate(
         overdue_rank=Case(
-            When(done=False, due_date__lt=today, then=Value(0)),
+            When(overdue_task_q(today), then=Value(0)),
             When(due_date__isnull=True, then=Value(2)),
             default=Value(1),
             output_field=IntegerField(),
@@ -321,7 +326,7 @@ def dashboard_summary(*, user: User, now: dt.datetime, list_size: int = 8) -> Da
         single_threaded_accounts=list(
             single.select_related("tier", "owner").order_by("tier__rank", "-annual_contract_value", "id")[:list_size]
         ),
-        my_overdue_tasks=list(open_tasks.filter(due_date__lt=today)[:list_size]),
+        my_overdue_tasks=list(open_tasks.filter(overdue_task_q(today))[:list_size]),
         my_open_task_count=open_tasks.count(),
     )
 

@@ -47,6 +47,8 @@ def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: Iterable[str]
             current = getattr(instance, field.attname)
             new = getattr(value, "pk", value)
         else:
+            if value is None and not field.null and field.get_internal_type() in ("CharField", "TextField", "EmailField"):
+                value = ""  # text columns store "no value" as an empty string, never NULL
             current, new = getattr(instance, name), value
         if current != new:
             setattr(instance, name, value)

@@ -88,7 +88,7 @@ def test_manager_filters_opens_360_logs_interaction_and_sees_it(page, live_serve
     shot(page, "dashboard-manager")
 
     page.get_by_role("link", name="Accounts", exact=True).click()
-    page.get_by_label("Tier").select_option("Key")
+    page.get_by_label("Tier", exact=True).select_option("Key")
     page.wait_for_url("**tier=Key**")
     assert page.get_by_test_id("result-count").inner_text() == "1 account"
     assert page.get_by_role("link", name="Borealis Foods").is_visible()
