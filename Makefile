@@ -42,7 +42,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check steward/*/engine
 	$(VENV)/bin/lint-imports
-	STEWARD_TESTING=1 $(VENV)/bin/mypy steward/*/engine steward/*/services.py steward/*/selectors.py steward/core
+	STEWARD_TESTING=1 $(VENV)/bin/mypy steward/*/engine steward/*/services.py steward/*/selectors.py steward/core/audit.py steward/core/errors.py steward/core/models.py
 
 test: install-dev browsers lint test-only
 

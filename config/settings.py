@@ -45,7 +45,7 @@ HTTPS = env_bool("STEWARD_HTTPS", not DEBUG and not os.environ.get("STEWARD_TEST
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or os.environ.get("STEWARD_TESTING"):
-        SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdef"
+        SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdef"  # noqa: S105
     else:
         raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) in the environment.")
 

@@ -153,7 +153,7 @@ class Contact(VersionedModel):
         return str(self)
 
     def clean(self) -> None:
-        if self.reports_to_id and self.account_id and self.reports_to.account_id != self.account_id:
+        if self.reports_to is not None and self.account_id and self.reports_to.account_id != self.account_id:
             raise ValidationError({"reports_to": "Pick a contact at the same account."})
         if self.status == choices.ContactStatus.ACTIVE and self.left_at:
             raise ValidationError({"left_at": "Only a contact who left the company has a leaving date."})

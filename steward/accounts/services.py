@@ -311,12 +311,12 @@ def _refresh_touch_fields(account_id: int, contact_ids: Iterable[int]) -> None:
     Account.objects.filter(pk=account_id).update(last_touchpoint_at=touchpoints.aggregate(m=Max("occurred_at"))["m"])
     ids = list(set(contact_ids))
     if ids:
-        latest = dict(
+        rows = (
             Interaction.contacts.through.objects.filter(contact_id__in=ids, interaction__kind__in=choices.TOUCHPOINT_KINDS)
             .values("contact_id")
-            .annotate(m=Max("interaction__occurred_at"))
-            .values_list("contact_id", "m")
+            .annotate(latest=Max("interaction__occurred_at"))
         )
+        latest = {row["contact_id"]: row["latest"] for row in rows}
         for cid in ids:
             Contact.objects.filter(pk=cid).update(last_touched_at=latest.get(cid))
 

@@ -52,7 +52,7 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     """The fields an event's hash covers, read the same way when writing and verifying."""
-    occurred = event.occurred_at
+    occurred: Any = event.occurred_at
     if isinstance(occurred, dt.datetime):
         occurred = occurred.astimezone(dt.UTC).isoformat()
     return {

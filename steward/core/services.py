@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from steward.core.errors import StaleVersion, ValidationFailed
-
-M = TypeVar("M", bound=models.Model)
 
 
 def field_errors_from(exc: ValidationError) -> dict[str, list[str]]:
@@ -31,7 +29,7 @@ def full_clean_or_fail(instance: models.Model, *, exclude: Iterable[str] | None 
         raise ValidationFailed(f"{where}{messages[0]}", field_errors=errors) from exc
 
 
-def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: Iterable[str]) -> list[str]:
+def apply_fields[M: models.Model](instance: M, data: Mapping[str, Any], *, allowed: Iterable[str]) -> list[str]:
     """Set the allowed keys of `data` on `instance`; returns the names actually changed."""
     allowed_set = set(allowed)
     unknown = sorted(set(data) - allowed_set)
@@ -42,7 +40,7 @@ def apply_fields(instance: M, data: Mapping[str, Any], *, allowed: Iterable[str]
     changed = []
     for name, value in data.items():
         field = instance._meta.get_field(name)
-        if field.is_relation and field.many_to_one:
+        if isinstance(field, models.ForeignKey):
             # Compare ids: reading an unset relation on a new instance raises.
             current = getattr(instance, field.attname)
             new = getattr(value, "pk", value)
@@ -61,6 +59,6 @@ def check_version(instance: models.Model, expected_version: int | None) -> None:
     current = getattr(instance, "version", None)
     if expected_version is not None and current != expected_version:
         raise StaleVersion(
-            f"{instance._meta.verbose_name.capitalize()} was changed by someone else"
+            f"{str(instance._meta.verbose_name).capitalize()} was changed by someone else"
             f" (version {current}, you edited version {expected_version}). Reload and try again."
         )

@@ -12,7 +12,7 @@ from steward.core import audit
 from steward.core.errors import NotFound, ValidationFailed
 from steward.users.models import ApiToken, User
 
-TOKEN_PREFIX = "stw_"
+TOKEN_PREFIX = "stw_"  # noqa: S105 - a public marker of the key format, not a secret
 
 
 def hash_token(key: str) -> str:

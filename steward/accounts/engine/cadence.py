@@ -15,7 +15,9 @@ class TouchpointStatus:
     days_overdue: int
 
 
-def touchpoint_status(*, last_touch: dt.datetime | None, cadence_days: int, now: dt.datetime) -> TouchpointStatus:
+def touchpoint_status(
+    *, last_touch: dt.datetime | None, cadence_days: int, now: dt.datetime
+) -> TouchpointStatus:
     """An account never touched is overdue; otherwise it is due `cadence_days` after the last touch.
 
     Days overdue count whole days past the due moment, so a touch exactly on the due moment

@@ -36,7 +36,11 @@ class Coverage:
 
 def is_engaged_senior(contact: ContactFacts, *, cadence_days: int, now: dt.datetime) -> bool:
     """Active, in a senior buying role, and touched within the cadence."""
-    if not contact.active or contact.buying_role not in SENIOR_ROLES or contact.last_touched_at is None:
+    if (
+        not contact.active
+        or contact.buying_role not in SENIOR_ROLES
+        or contact.last_touched_at is None
+    ):
         return False
     return contact.last_touched_at >= now - dt.timedelta(days=cadence_days)
 
@@ -44,8 +48,14 @@ def is_engaged_senior(contact: ContactFacts, *, cadence_days: int, now: dt.datet
 def coverage(contacts: Sequence[ContactFacts], *, cadence_days: int, now: dt.datetime) -> Coverage:
     """Apply the single-threaded rule to an account's contacts."""
     senior = tuple(c.id for c in contacts if c.active and c.buying_role in SENIOR_ROLES)
-    engaged = tuple(c.id for c in contacts if is_engaged_senior(c, cadence_days=cadence_days, now=now))
-    return Coverage(engaged_senior_ids=engaged, senior_ids=senior, single_threaded=len(engaged) < MIN_ENGAGED_SENIOR)
+    engaged = tuple(
+        c.id for c in contacts if is_engaged_senior(c, cadence_days=cadence_days, now=now)
+    )
+    return Coverage(
+        engaged_senior_ids=engaged,
+        senior_ids=senior,
+        single_threaded=len(engaged) < MIN_ENGAGED_SENIOR,
+    )
 
 
 @dataclass
