@@ -14,9 +14,14 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from steward.core.bulk import insert_rows
 from steward.core.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
+AUDIT_COLUMNS = (
+    "occurred_at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr",
+    "account_id", "before", "after", "prev_hash", "hash",
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -119,7 +124,15 @@ def record_changes(*, actor: Any, changes: Sequence[Change], now: dt.datetime | 
         event.hash = event_hash(prev, hashed_fields(event))
         prev = event.hash
         events.append(event)
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    if len(events) > 100:
+        # Bulk paths: plain multi-row inserts, the same values the ORM would write.
+        insert_rows(
+            AuditEvent,
+            AUDIT_COLUMNS,
+            [tuple(getattr(e, "actor_id" if c == "actor" else c) for c in AUDIT_COLUMNS) for e in events],
+        )
+    else:
+        AuditEvent.objects.bulk_create(events)
     head.last_hash = prev
     head.length += len(events)
     head.save(update_fields=["last_hash", "length"])

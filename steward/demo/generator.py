@@ -22,6 +22,7 @@ from steward.accounts import choices
 from steward.accounts.models import Account, AccountTeamMember, Contact, Interaction, Task, Tier
 from steward.accounts.services import account_refresh_coverage
 from steward.core import audit
+from steward.core.bulk import insert_rows
 from steward.demo import names
 from steward.users.choices import Role
 from steward.users.models import Region, Team, User
@@ -315,10 +316,8 @@ def _load_chunk(rng, options, now, tiers, company, owners, used_names, group_roo
     Interaction.objects.bulk_create(interactions, batch_size=2000)
     through_c = Interaction.contacts.through
     through_u = Interaction.users.through
-    through_c.objects.bulk_create(
-        [through_c(interaction_id=interactions[i].pk, contact_id=cid) for i, cids, _ in participants for cid in cids], batch_size=5000
-    )
-    through_u.objects.bulk_create([through_u(interaction_id=interactions[i].pk, user_id=uid) for i, _, uid in participants], batch_size=5000)
+    insert_rows(through_c, ["interaction", "contact"], ((interactions[i].pk, cid) for i, cids, _ in participants for cid in cids))
+    insert_rows(through_u, ["interaction", "user"], ((interactions[i].pk, uid) for i, _, uid in participants))
     changes += [audit.Change("create", "accounts.interaction", str(x.public_id), x.subject, x.account_id, None, audit.snapshot(x)) for x in interactions]
     report.add("interactions", len(interactions))
     report.add("interaction participants", sum(len(c) + 1 for _, c, _ in participants))

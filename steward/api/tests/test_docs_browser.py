@@ -41,8 +41,9 @@ def test_a_logged_in_user_tries_an_operation_from_the_docs_page(page, live_serve
     page.get_by_role("button", name="Try it out").click()
     page.get_by_role("button", name="Execute").click()
 
-    page.locator(".response-col_description .microlight").first.wait_for()
-    assert '"username": "owner"' in page.locator(".response-col_description .microlight").first.inner_text()
+    live = page.locator(".live-responses-table .response .response-col_description").first
+    live.wait_for()
+    assert '"username": "owner"' in live.inner_text()
 
 
 def test_a_write_from_the_docs_page_carries_the_csrf_token(page, live_server, personas):
