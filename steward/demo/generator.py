@@ -1,6 +1,6 @@
 """Deterministic demo and scale data: a company of users and a portfolio of accounts.
 
-The same seed and `now` always give the same data. Accounts are generated and loaded in
+The same seed, `now` and options (chunk size included) always give the same data, ids too. Accounts are generated and loaded in
 chunks with bulk inserts (one transaction per chunk), so 50,000 accounts with 500,000 contacts
 and 2,000,000 interactions load in minutes; every created record gets its audit event.
 """
@@ -198,7 +198,7 @@ def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _
     report.seconds["users"] = time.perf_counter() - started
     owners = company.managers + company.executives
     used_names: set[str] = set()
-    group_roots: list[tuple[int, int]] = []  # (account id, depth) of accounts that may get subsidiaries
+    group_roots: list[tuple[Account, int]] = []  # (account, depth) of accounts that may get subsidiaries
     done = 0
     while done < options.accounts:
         size = min(options.chunk_size, options.accounts - done)
@@ -217,14 +217,14 @@ def _load_chunk(rng, options, now, tiers, company, owners, used_names, group_roo
     region_info = {code: countries for code, _, countries in names.REGIONS}
     regions = {r.code: r for r in company.regions}
     # Accounts, in hierarchy levels so a subsidiary's parent already has its id.
-    planned: list[tuple[Account, int, tuple[int, int] | None]] = []
+    planned: list[tuple[Account, int, tuple[Account, int] | None]] = []
     for _ in range(size):
         tier_name = _pick(rng, TIER_SHARE)
         region_code = rng.choice(list(regions))
         country, tz = rng.choice(region_info[region_code])
         owner = rng.choice(owners)
         parent = None
-        if group_roots and rng.random() < 0.1:
+        if group_roots and rng.random() < 0.12:
             parent = rng.choice(group_roots)
         stage = _pick(rng, STAGE_SHARE)
         since = now.date() - dt.timedelta(days=rng.randint(60, 365 * 9))
@@ -240,7 +240,10 @@ def _load_chunk(rng, options, now, tiers, company, owners, used_names, group_roo
             preferred_channel=rng.choice(choices.Channel.values), meeting_cadence=rng.choice(choices.MeetingCadence.values),
             salesforce_id=f"001{rng.getrandbits(60):015X}"[:18] if rng.random() < 0.8 else "",
         )
-        planned.append((account, (parent[1] + 1) if parent else 0, parent))
+        depth = (parent[1] + 1) if parent else 0
+        planned.append((account, depth, parent))
+        if depth < 2 and tier_name in ("Strategic", "Key") and rng.random() < 0.5:
+            group_roots.append((account, depth))
     # Interactions per account decide the derived last-touch fields before the rows are written.
     contact_plan, interaction_plan, task_plan, team_plan = [], [], [], []
     for index, (account, _, _) in enumerate(planned):
@@ -260,12 +263,10 @@ def _load_chunk(rng, options, now, tiers, company, owners, used_names, group_roo
         batch = [a for a, depth, _ in planned if depth == level]
         for account, depth, parent in planned:
             if depth == level and parent:
-                account.parent_id = parent[0]
+                account.parent_id = parent[0].pk  # inserted with an earlier level or chunk
         if batch:
             Account.objects.bulk_create(batch, batch_size=1000)
-    for account, depth, _ in planned:
-        if depth < 2 and account.tier.name in ("Strategic", "Key") and rng.random() < 0.5:
-            group_roots.append((account.pk, depth))
+    for account, _, _ in planned:
         changes.append(audit.Change("create", "accounts.account", str(account.public_id), account.name, account.pk, None, audit.snapshot(account)))
     report.add("accounts", len(planned))
     # Account team members.
