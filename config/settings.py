@@ -167,7 +167,12 @@ TASKS = {
     }
 }
 
-_EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG or os.environ.get("STEWARD_TESTING")
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 _EMAIL_OPTIONS: dict[str, object] = {}
 if _EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
     _EMAIL_OPTIONS = {

@@ -19,6 +19,8 @@ fi
 # The local demo is served over plain http on the loopback address: no HTTPS-only cookies.
 export STEWARD_HTTPS=${STEWARD_HTTPS:-false}
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1}
+# Mail goes to the console log unless an SMTP server is configured.
+export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py seed_demo --if-empty
