@@ -27,7 +27,7 @@ check-python:
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
 install: check-python
-	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
 
 install-dev: check-python
 	$(UV) sync --frozen --python $(PYTHON)

@@ -380,9 +380,15 @@ def _plan_interactions(rng: random.Random, n: int, n_contacts: int, account: Acc
     plan = []
     for _ in range(n):
         kind = _pick(rng, KIND_SHARE)
-        when = latest - dt.timedelta(seconds=rng.randint(0, span))
+        # More interactions lately than two years ago; the senior contacts (the first three)
+        # take part more often than the rest.
+        when = latest - dt.timedelta(seconds=int(span * rng.random() ** 2))
         k = min(n_contacts, rng.choice([1, 1, 2, 2, 3]))
-        who = rng.sample(range(n_contacts), k=k) if k else []
+        who = []
+        while len(who) < k:
+            pick = rng.randrange(min(3, n_contacts)) if rng.random() < 0.5 else rng.randrange(n_contacts)
+            if pick not in who:
+                who.append(pick)
         text = {
             "subject": rng.choice(names.SUBJECTS[kind]),
             "summary": f"{rng.choice(names.SUBJECTS[kind])} with {account.name.split(' ')[0]}.",
