@@ -18,11 +18,12 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     """
     meta = model._meta
     fields = [meta.get_field(name) for name in columns]
+    column_names = [str(getattr(f, "column", f.name)) for f in fields]
     quote = connection.ops.quote_name
     # Names come from the model's metadata and are quoted; values travel as parameters.
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
         quote(meta.db_table),
-        ", ".join(quote(f.column) for f in fields),  # type: ignore[union-attr]
+        ", ".join(quote(c) for c in column_names),
         ", ".join(["%s"] * len(fields)),
     )
     needs_prep = [
