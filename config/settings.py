@@ -152,6 +152,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Development and tests serve the files where they lie; production serves the collected copies.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = bool(DEBUG or os.environ.get("STEWARD_TESTING"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

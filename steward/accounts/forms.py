@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from steward.accounts import choices
 from steward.accounts.models import Account, Contact, Interaction, Task, Tier
+from steward.accounts.selectors import accounts_visible_to
 from steward.users.models import Region, User
 from steward.users.selectors import users_assignable
 
@@ -59,7 +60,10 @@ class AccountForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["parent"].initial = self.instance.parent.public_id if self.instance.parent_id else None
             self.fields["version"].initial = self.instance.version
-        self.parent_label = self.instance.parent.name if self.instance.pk and self.instance.parent_id else ""
+        self.parent_label = ""
+        if self.instance.pk and self.instance.parent_id:
+            visible = accounts_visible_to(actor).filter(pk=self.instance.parent_id).exists()
+            self.parent_label = self.instance.parent.name if visible else "A parent account outside your portfolio"
 
     def service_data(self, parent: Account | None) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("parent", "version")}

@@ -62,8 +62,14 @@ def _normalise_account(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _check_account_rules(*, actor: User, account: Account) -> None:
-    if account.parent_id:
+def _check_account_rules(*, actor: User, account: Account, changed: Iterable[str] | None = None) -> None:
+    """Hierarchy and ownership rules, for the fields being set (all of them on a create).
+
+    A field left as it was is not re-checked: a teammate may edit an account whose parent or
+    owner lies outside their own portfolio without having to change either.
+    """
+    fields = set(changed) if changed is not None else {"parent", "owner"}
+    if "parent" in fields and account.parent_id:
         if account.pk and _creates_cycle(account.pk, account.parent_id):
             raise ValidationFailed(
                 "parent: an account cannot sit below one of its own subsidiaries.",
@@ -71,7 +77,7 @@ def _check_account_rules(*, actor: User, account: Account) -> None:
             )
         if not accounts_visible_to(actor).filter(pk=account.parent_id).exists():
             raise ValidationFailed("parent: no such account.", field_errors={"parent": ["No such account."]})
-    if not actor.is_admin_role and account.owner_id and account.owner_id not in user_ids_in_scope(actor):
+    if "owner" in fields and not actor.is_admin_role and account.owner_id and account.owner_id not in user_ids_in_scope(actor):
         raise ValidationFailed(
             "owner: you can assign accounts only to yourself or people who report to you.",
             field_errors={"owner": ["Pick yourself or someone who reports to you."]},
@@ -121,7 +127,7 @@ def account_update(
     if not changed:
         return account
     # The hierarchy rules first: they name the field, where the database constraint would not.
-    _check_account_rules(actor=actor, account=account)
+    _check_account_rules(actor=actor, account=account, changed=changed)
     full_clean_or_fail(account)
     account.version = F("version") + 1
     account.save()
@@ -174,12 +180,14 @@ def accounts_bulk_update(*, actor: User, accounts: Iterable[Account], data: Mapp
     if len(rows) != len(set(ids)):
         raise NotFound("Some of the selected accounts do not exist or are not visible to you.")
     changes = []
+    now = timezone.now()
     for account in rows:
         before = audit.snapshot(account)
-        apply_fields(account, data, allowed=allowed)
+        changed = apply_fields(account, data, allowed=allowed)
         full_clean_or_fail(account)
-        _check_account_rules(actor=actor, account=account)
+        _check_account_rules(actor=actor, account=account, changed=changed)
         account.version += 1
+        account.updated_at = now
         changes.append(audit.Change("update", "accounts.account", str(account.public_id), str(account), account.pk, before, audit.snapshot(account)))
     if rows:
         Account.objects.bulk_update(rows, [*data.keys(), "version", "updated_at"], batch_size=500)

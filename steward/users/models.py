@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from steward.core.models import TimeStampedModel
@@ -58,6 +59,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        """A reporting line cannot loop: nobody may report to themselves or to their own reports."""
+        super().clean()
+        seen: set[int] = set()
+        current = self.manager_id
+        while current is not None and current not in seen:
+            if self.pk is not None and current == self.pk:
+                raise ValidationError({"manager": "This would make the reporting line circular."})
+            seen.add(current)
+            current = User.objects.filter(pk=current).values_list("manager_id", flat=True).first()
 
     @property
     def is_admin_role(self) -> bool:

@@ -451,3 +451,18 @@ def test_a_deactivated_colleague_cannot_be_named(api_as, personas):
     answer = api.patch(f"/accounts/{personas.account.public_id}", {"operations_manager": "gone"})
 
     assert "operations_manager" in _errors(answer)
+
+
+def test_a_record_sent_back_as_read_keeps_a_parent_the_caller_cannot_see(api_as, personas):
+    group = AccountFactory(name="Hidden Holdings", owner=personas.outsider)
+    Account.objects.filter(pk=personas.account.pk).update(parent=group)
+    api = api_as(personas.teammate)
+    path = f"/accounts/{personas.account.public_id}"
+    body = api.get(path).json()
+    assert api.get(f"/accounts/{body['parent']}").status_code == 404
+    writable = {k: v for k, v in body.items() if k not in ("id", "version", "created_at", "updated_at", "last_touchpoint_at", "is_single_threaded", "url")}
+    writable["lifecycle_stage"] = "expanding"
+    response = api.patch(path, writable, if_match=f'"{body["version"]}"')
+    assert response.status_code == 200, response.json()
+    assert response.json()["parent"] == str(group.public_id)
+    assert api.patch(path, {"parent": str(group.public_id), "name": "x"}, if_match=f'"{body["version"] + 1}"').status_code == 200

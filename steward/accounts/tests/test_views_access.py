@@ -200,3 +200,36 @@ def test_bulk_change_applies_to_selected_visible_accounts_only(client, personas)
     mine.refresh_from_db()
     foreign.refresh_from_db()
     assert mine.lifecycle_stage == "at_risk" and foreign.lifecycle_stage == "active"
+
+
+@pytest.fixture
+def hidden_parent(personas):
+    """Acme sits below a group account only the outsider can see."""
+    group = AccountFactory(name="Hidden Holdings", owner=personas.outsider)
+    Account.objects.filter(pk=personas.account.pk).update(parent=group)
+    personas.account.refresh_from_db()
+    return group
+
+
+@pytest.mark.django_db
+def test_a_parent_outside_the_portfolio_is_not_named(client, personas, hidden_parent):
+    client.force_login(personas.teammate)
+    for url in (reverse("accounts:detail", args=[personas.account.public_id]), reverse("accounts:edit", args=[personas.account.public_id])):
+        page = client.get(url).content.decode()
+        assert "Hidden Holdings" not in page, url
+        assert "outside your portfolio" in page, url
+    client.force_login(personas.outsider)
+    assert "Hidden Holdings" in client.get(reverse("accounts:detail", args=[hidden_parent.public_id])).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_teammate_edits_an_account_whose_parent_and_owner_lie_outside_their_portfolio(client, personas, hidden_parent):
+    acc = personas.account
+    client.force_login(personas.teammate)
+    form = client.get(reverse("accounts:edit", args=[acc.public_id])).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(lifecycle_stage="expanding")
+    response = client.post(reverse("accounts:edit", args=[acc.public_id]), data)
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    acc.refresh_from_db()
+    assert (acc.lifecycle_stage, acc.parent_id, acc.owner_id) == ("expanding", hidden_parent.pk, personas.owner.pk)

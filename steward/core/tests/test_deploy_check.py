@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_check_deploy_is_silent_with_production_settings(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"STEWARD_TESTING", "DEBUG", "STEWARD_HTTPS", "DATABASE_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"STEWARD_TESTING", "DEBUG", "STEWARD_HTTPS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         SECRET_KEY="x" * 20 + "production-secret-key-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="steward.example.com",
