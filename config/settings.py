@@ -149,6 +149,9 @@ TIME_ZONE = env_str("TIME_ZONE", "UTC") or "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Portfolio totals are converted into this currency with the rates kept in the admin.
+REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "EUR").upper()
+
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]

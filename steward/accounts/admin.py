@@ -1,9 +1,9 @@
-"""Configuration in the admin: tiers and their cadence. Accounts are read-only here: the pages
+"""Configuration in the admin: tiers and their cadence, exchange rates. Accounts are read-only here: the pages
 and the API edit them through the services, so every rule and audit event applies."""
 
 from django.contrib import admin
 
-from steward.accounts.models import Account, Contact, Tier
+from steward.accounts.models import Account, Contact, ExchangeRate, Tier
 from steward.core.admin_audit import AuditedModelAdmin
 
 
@@ -12,6 +12,13 @@ class TierAdmin(AuditedModelAdmin):
     list_display = ("name", "rank", "touchpoint_cadence_days", "qbr_every_months", "color")
     list_editable = ("rank", "touchpoint_cadence_days", "qbr_every_months")
     ordering = ("rank",)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(AuditedModelAdmin):
+    list_display = ("currency", "rate", "as_of", "__str__")
+    list_editable = ("rate", "as_of")
+    search_fields = ("currency",)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,6 +40,28 @@ class Tier(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExchangeRate(TimeStampedModel):
+    """How many units of the reporting currency one unit of `currency` is worth.
+
+    Portfolio totals (annual contract value on the dashboard) convert each account's amount
+    with these rates; an amount in a currency without a rate is shown apart, never summed as if
+    it were the reporting currency.
+    """
+
+    currency = models.CharField(max_length=3, unique=True, validators=[CURRENCY_CODE])
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))],
+        help_text="Units of the reporting currency for one unit of this currency.",
+    )
+    as_of = models.DateField(help_text="The date the rate was taken.")
+
+    class Meta:
+        ordering = ["currency"]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate.normalize():f} {settings.REPORTING_CURRENCY}"
 
 
 class Account(VersionedModel):

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from steward.accounts import choices
-from steward.accounts.engine import stakeholders
+from steward.accounts.engine import money, stakeholders
 from steward.accounts.engine.cadence import overdue_cutoff
-from steward.accounts.models import Account, AccountTeamMember, Contact, Interaction, Task, Tier
+from steward.accounts.models import (
+    Account,
+    AccountTeamMember,
+    Contact,
+    ExchangeRate,
+    Interaction,
+    Task,
+    Tier,
+)
 from steward.core.errors import NotFound
 from steward.core.models import AuditEvent
 from steward.users.choices import Role
@@ -278,7 +288,7 @@ class DashboardSummary:
     """What the portfolio dashboard shows, computed with a handful of aggregate queries."""
 
     total_accounts: int
-    total_acv: Any
+    total_acv: money.Converted
     by_tier: list[dict[str, Any]]
     by_stage: list[dict[str, Any]]
     tier_stage: dict[tuple[int, str], int]
@@ -290,21 +300,35 @@ class DashboardSummary:
     my_open_task_count: int
 
 
+def exchange_rates() -> dict[str, Decimal]:
+    """Currency -> units of the reporting currency per unit, as kept in the admin."""
+    return dict(ExchangeRate.objects.values_list("currency", "rate"))
+
+
 def dashboard_summary(*, user: User, now: dt.datetime, list_size: int = 8) -> DashboardSummary:
     """The portfolio dashboard for `user`: counts by tier and stage, and what needs attention."""
     visible = accounts_visible_to(user)
     tiers = list(Tier.objects.all())
-    totals = visible.aggregate(n=Count("id"), acv=Sum("annual_contract_value"))
-    cells = visible.values("tier_id", "lifecycle_stage").annotate(n=Count("id"), acv=Sum("annual_contract_value"))
+    rates = exchange_rates()
+    target = settings.REPORTING_CURRENCY
+    # One grouped query; amounts are summed per currency and converted, never mixed.
+    cells = visible.values("tier_id", "lifecycle_stage", "currency").annotate(n=Count("id"), acv=Sum("annual_contract_value"))
     tier_stage: dict[tuple[int, str], int] = {}
-    tier_totals: dict[int, dict[str, Any]] = {t.pk: {"tier": t, "n": 0, "acv": 0} for t in tiers}
+    tier_acv: dict[int, dict[str, Any]] = {t.pk: {} for t in tiers}
+    all_acv: dict[str, Any] = {}
     stage_totals: dict[str, int] = {}
+    tier_n: dict[int, int] = {}
     for cell in cells:
-        tier_stage[(cell["tier_id"], cell["lifecycle_stage"])] = cell["n"]
-        bucket = tier_totals.setdefault(cell["tier_id"], {"tier": None, "n": 0, "acv": 0})
-        bucket["n"] += cell["n"]
-        bucket["acv"] += cell["acv"] or 0
+        key = (cell["tier_id"], cell["lifecycle_stage"])
+        tier_stage[key] = tier_stage.get(key, 0) + cell["n"]
+        tier_n[cell["tier_id"]] = tier_n.get(cell["tier_id"], 0) + cell["n"]
+        per_tier = tier_acv.setdefault(cell["tier_id"], {})
+        per_tier[cell["currency"]] = per_tier.get(cell["currency"], 0) + (cell["acv"] or 0)
+        all_acv[cell["currency"]] = all_acv.get(cell["currency"], 0) + (cell["acv"] or 0)
         stage_totals[cell["lifecycle_stage"]] = stage_totals.get(cell["lifecycle_stage"], 0) + cell["n"]
+    by_tier = [
+        {"tier": t, "n": tier_n.get(t.pk, 0), "acv": money.convert_sum(tier_acv[t.pk], rates=rates, target=target)} for t in tiers
+    ]
     by_stage = [
         {"stage": value, "label": label, "n": stage_totals.get(value, 0)} for value, label in choices.LifecycleStage.choices
     ]
@@ -313,9 +337,9 @@ def dashboard_summary(*, user: User, now: dt.datetime, list_size: int = 8) -> Da
     today = now.date()
     open_tasks = my_tasks(user=user, today=today)
     return DashboardSummary(
-        total_accounts=totals["n"] or 0,
-        total_acv=totals["acv"] or 0,
-        by_tier=[tier_totals[t.pk] for t in tiers],
+        total_accounts=sum(tier_n.values()),
+        total_acv=money.convert_sum(all_acv, rates=rates, target=target),
+        by_tier=by_tier,
         by_stage=by_stage,
         tier_stage=tier_stage,
         overdue_count=overdue.count(),

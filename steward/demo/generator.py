@@ -15,11 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from steward.accounts import choices
-from steward.accounts.models import Account, AccountTeamMember, Contact, Interaction, Task, Tier
+from steward.accounts.engine.stakeholders import SENIOR_ROLES
+from steward.accounts.models import (
+    Account,
+    AccountTeamMember,
+    Contact,
+    ExchangeRate,
+    Interaction,
+    Task,
+    Tier,
+)
 from steward.accounts.services import account_refresh_coverage
 from steward.core import audit
 from steward.core.bulk import insert_rows
@@ -184,6 +194,25 @@ def _account_name(rng: random.Random, country: str, used: set[str]) -> str:
     raise RuntimeError("could not find a free account name")
 
 
+# Round demo figures (US dollars per unit) for the demo's currencies; a real deployment keeps
+# its own rates in the admin.
+DEMO_USD_VALUE = {"EUR": Decimal("1.08"), "USD": Decimal(1), "GBP": Decimal("1.27")}
+
+
+def _demo_exchange_rates(now: dt.datetime) -> None:
+    """Rates into the reporting currency for the demo's currencies, so its totals convert."""
+    target = settings.REPORTING_CURRENCY
+    if target not in DEMO_USD_VALUE:
+        return  # no demo rates: the dashboard shows each currency apart
+    changes = []
+    for currency in sorted(set(DEMO_USD_VALUE) - {target}):
+        rate = (DEMO_USD_VALUE[currency] / DEMO_USD_VALUE[target]).quantize(Decimal("0.0001"))
+        row, created = ExchangeRate.objects.get_or_create(currency=currency, defaults={"rate": rate, "as_of": now.date()})
+        if created:
+            changes.append(audit.Change("create", "accounts.exchangerate", str(row.public_id), str(row), None, None, audit.snapshot(row)))
+    audit.record_changes(actor=None, changes=changes)
+
+
 def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _: None) -> SeedReport:
     """Load the demo portfolio into an empty database; deterministic for a seed and `now`."""
     started = time.perf_counter()
@@ -194,6 +223,7 @@ def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _
     tiers = {t.name: t for t in Tier.objects.all()}
     with transaction.atomic():
         company, n_users = build_company(rng, options.accounts, password_hash)
+        _demo_exchange_rates(now)
     report.add("users", n_users)
     report.seconds["users"] = time.perf_counter() - started
     owners = company.managers + company.executives
@@ -253,7 +283,8 @@ def _load_chunk(rng, options, now, tiers, company, owners, used_names, group_roo
         n_interactions = _around(rng, options.interactions_per_account * weight / 0.899)
         if account.lifecycle_stage == "churned":
             n_interactions //= 3
-        interaction_plan.append(_plan_interactions(rng, n_interactions, n_contacts, account, now))
+        seniors = [i for i, spec in enumerate(contact_plan[-1]) if spec["fields"]["buying_role"] in SENIOR_ROLES and spec["fields"]["status"] == "active"]
+        interaction_plan.append(_plan_interactions(rng, n_interactions, n_contacts, account, now, seniors))
         task_plan.append([_plan_task(rng, now) for _ in range(_around(rng, options.tasks_per_account))])
         team_plan.append(rng.sample(company.executives_by_manager.get(account.owner.manager_id or 0, []) or company.executives, k=1) if rng.random() < 0.5 else [])
         touches = [when for kind, when, _, _ in interaction_plan[index] if kind in choices.TOUCHPOINT_KINDS]
@@ -342,7 +373,7 @@ def _plan_contacts(rng: random.Random, n: int, now: dt.datetime) -> list[dict]:
         if i == 0:
             role, level, boss, title = "decision_maker", 0, None, rng.choice(names.SENIOR_TITLES)
         elif i < 3:
-            role = rng.choice(["economic_buyer", "champion", "influencer"])
+            role = rng.choices(["economic_buyer", "champion", "influencer"], weights=[35, 45, 20])[0]
             level, boss, title = 1, 0, rng.choice(names.SENIOR_TITLES + names.MID_TITLES)
         else:
             boss = rng.randrange(0, min(i, 6))
@@ -372,8 +403,14 @@ def _plan_contacts(rng: random.Random, n: int, now: dt.datetime) -> list[dict]:
     return plan
 
 
-def _plan_interactions(rng: random.Random, n: int, n_contacts: int, account: Account, now: dt.datetime) -> list[tuple]:
-    """Two years of interactions; some accounts went quiet lately (overdue for a touchpoint)."""
+def _plan_interactions(
+    rng: random.Random, n: int, n_contacts: int, account: Account, now: dt.datetime, seniors: list[int]
+) -> list[tuple]:
+    """Two years of interactions; some accounts went quiet lately (overdue for a touchpoint).
+
+    In most accounts the latest touchpoint was a meeting with two senior contacts, as a
+    well-run account has; the rest depend on who happened to take part.
+    """
     quiet_days = rng.choice([0, 0, 0, 0, 5, 12, 20, 45, 120])
     latest = now - dt.timedelta(days=quiet_days, hours=rng.randint(1, 20))
     span = 730 * 24 * 3600
@@ -396,6 +433,9 @@ def _plan_interactions(rng: random.Random, n: int, n_contacts: int, account: Acc
             "next_steps": rng.choice(names.NEXT_STEPS),
         }
         plan.append((kind, when, who, text))
+    if plan and len(seniors) >= 2 and rng.random() < 0.8:
+        kind, _, _, text = plan[0]
+        plan[0] = ("meeting", latest, rng.sample(seniors, 2), {**text, "subject": rng.choice(names.SUBJECTS["meeting"])})
     return plan
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Max, Q
 
 from steward.accounts import choices
-from steward.accounts.models import Account, Contact, Interaction
+from steward.accounts.models import Account, Contact, ExchangeRate, Interaction
 from steward.core.audit import verify_chain
 from steward.core.models import AuditEvent
 from steward.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, SeedOptions, generate
@@ -27,7 +27,7 @@ def digest() -> str:
 def test_same_seed_gives_the_same_portfolio():
     generate(SeedOptions(accounts=25, seed=3, now=NOW, chunk_size=10))
     first = digest()
-    for model in (Interaction, Contact, Account):
+    for model in (Interaction, Contact, Account, ExchangeRate):
         model.objects.all().delete()
     from steward.users.models import Region, Team, User
 

@@ -27,6 +27,15 @@ def money(value, currency: str = "") -> str:
 
 
 @register.filter
+def money_total(converted) -> str:
+    """A converted total: '38.2M EUR', plus what had no exchange rate: '+ 1.2M JPY without a rate'."""
+    text = money(converted.total, converted.currency)
+    if converted.unconverted:
+        text += " + " + ", ".join(money(v, c) for c, v in converted.unconverted.items()) + " without a rate"
+    return text
+
+
+@register.filter
 def slug_class(value) -> str:
     """A CSS-safe lower-case class fragment."""
     return str(value or "").lower().replace(" ", "-")
