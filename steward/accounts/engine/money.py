@@ -18,7 +18,9 @@ class Converted:
     unconverted: dict[str, Decimal] = field(default_factory=dict)
 
 
-def convert_sum(amounts: Mapping[str, Decimal | int | None], *, rates: Mapping[str, Decimal], target: str) -> Converted:
+def convert_sum(
+    amounts: Mapping[str, Decimal | int | None], *, rates: Mapping[str, Decimal], target: str
+) -> Converted:
     """Convert per-currency sums with `rates` (target units per unit) and add them up.
 
     The target currency needs no rate. A currency without a rate is kept apart in `unconverted`
@@ -36,4 +38,6 @@ def convert_sum(amounts: Mapping[str, Decimal | int | None], *, rates: Mapping[s
             total += value * rates[currency]
         else:
             unconverted[currency] = unconverted.get(currency, Decimal(0)) + value
-    return Converted(currency=target, total=total.quantize(CENT), unconverted=dict(sorted(unconverted.items())))
+    return Converted(
+        currency=target, total=total.quantize(CENT), unconverted=dict(sorted(unconverted.items()))
+    )
