@@ -150,7 +150,7 @@ USE_I18N = True
 USE_TZ = True
 
 # Portfolio totals are converted into this currency with the rates kept in the admin.
-REPORTING_CURRENCY = env_str("REPORTING_CURRENCY", "EUR").upper()
+REPORTING_CURRENCY = (env_str("REPORTING_CURRENCY") or "EUR").upper()
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
