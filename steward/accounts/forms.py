@@ -14,8 +14,9 @@ from django.utils import timezone
 from steward.accounts import choices
 from steward.accounts.models import Account, Contact, Interaction, Task, Tier
 from steward.accounts.selectors import accounts_visible_to
+from steward.core.widgets import FastSelect, FastSelectMultiple
 from steward.users.models import Region, User
-from steward.users.selectors import users_assignable
+from steward.users.selectors import user_ids_in_scope, users_assignable
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -23,6 +24,8 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 class UserChoiceField(forms.ModelChoiceField):
+    widget = FastSelect
+
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
         return f"{obj.get_full_name() or obj.username} ({obj.get_role_display()})"
 
@@ -31,7 +34,7 @@ class AccountForm(forms.ModelForm):
     """Create or edit an account. The parent is picked with the account autocomplete."""
 
     parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    time_zone = forms.ChoiceField(choices=_time_zone_choices, initial="UTC")
+    time_zone = forms.ChoiceField(choices=_time_zone_choices, initial="UTC", widget=FastSelect)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -54,6 +57,10 @@ class AccountForm(forms.ModelForm):
         people = users_assignable(actor)
         for name in ("owner", "operations_manager", "executive_sponsor"):
             self.fields[name] = UserChoiceField(queryset=people, required=name == "owner", label=self.fields[name].label)
+        if not actor.is_admin_role:
+            # Owners come from the actor's reporting line (the service's rule); the current one stays.
+            keep = {self.instance.owner_id} if self.instance.pk else set()
+            self.fields["owner"].queryset = people.filter(pk__in=user_ids_in_scope(actor) | keep)
         self.fields["tier"].queryset = Tier.objects.all()
         self.fields["region"].queryset = Region.objects.all()
         self.fields["owner"].initial = actor.pk
@@ -106,7 +113,7 @@ class InteractionForm(forms.ModelForm):
 
     occurred_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     contacts = forms.ModelMultipleChoiceField(queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Customer participants")
-    users = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False, widget=forms.SelectMultiple(attrs={"size": 5}), label="Colleagues present")
+    users = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False, widget=FastSelectMultiple(attrs={"size": 5}), label="Colleagues present")
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -163,7 +170,7 @@ class BulkUpdateForm(forms.Form):
     """Change owner, stage or tier of the selected accounts at once."""
 
     accounts = forms.TypedMultipleChoiceField(coerce=str, required=True, error_messages={"required": "Select at least one account."})
-    owner = UserChoiceField(queryset=User.objects.none(), required=False, empty_label="Owner: keep", widget=forms.Select(attrs={"id": "bulk-owner"}))
+    owner = UserChoiceField(queryset=User.objects.none(), required=False, empty_label="Owner: keep", widget=FastSelect(attrs={"id": "bulk-owner"}))
     lifecycle_stage = forms.ChoiceField(
         choices=[("", "Stage: keep"), *choices.LifecycleStage.choices], required=False, widget=forms.Select(attrs={"id": "bulk-stage"})
     )
@@ -171,7 +178,8 @@ class BulkUpdateForm(forms.Form):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = users_assignable(actor)
+        people = users_assignable(actor)
+        self.fields["owner"].queryset = people if actor.is_admin_role else people.filter(pk__in=user_ids_in_scope(actor))
         # Any submitted id is acceptable here; the selector decides which ones exist for the user.
         self.fields["accounts"].valid_value = lambda value: True  # type: ignore[method-assign]
 

@@ -5,6 +5,7 @@ from steward.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("accounts/", views.account_list, name="list"),
+    path("accounts/export.csv", views.account_list_export, name="export"),
     path("accounts/new/", views.account_create, name="create"),
     path("accounts/bulk/", views.account_bulk_update, name="bulk"),
     path("accounts/autocomplete/", views.account_autocomplete, name="autocomplete"),

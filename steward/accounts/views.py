@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
-from steward.accounts import choices, selectors, services
+from steward.accounts import choices, exports, selectors, services
 from steward.accounts.engine.cadence import touchpoint_status
 from steward.accounts.forms import (
     AccountForm,
@@ -55,13 +55,16 @@ def _filters_from(request) -> selectors.AccountFilters:
     )
 
 
+def _sort_from(request) -> str:
+    sort = request.GET.get("sort", "name")
+    return sort if sort in selectors.ACCOUNT_SORTS else "name"
+
+
 def account_list(request):
     """The portfolio as a table: filter, search, sort, paginate."""
     now = timezone.now()
     filters = _filters_from(request)
-    sort = request.GET.get("sort", "name")
-    if sort not in selectors.ACCOUNT_SORTS:
-        sort = "name"
+    sort = _sort_from(request)
     qs = selectors.account_list(user=request.user, filters=filters, sort=sort, now=now)
     paginator = Paginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -83,12 +86,22 @@ def account_list(request):
         "tiers": tiers.values(),
         "stages": choices.LifecycleStage.choices,
         "regions": Region.objects.all(),
-        "owners": users_assignable(request.user).filter(role__in=["manager", "executive", "director", "operations"]),
+        "owners": [
+            (username, f"{first} {last}".strip() or username)
+            for username, first, last in users_assignable(request.user)
+            .filter(role__in=["manager", "executive", "director", "operations"])
+            .values_list("username", "first_name", "last_name")
+        ],
         "can_create": not request.user.is_read_only,
         "bulk_form": BulkUpdateForm(actor=request.user) if not request.user.is_read_only else None,
         "now": now,
     }
     return render_page_or_partial(request, "accounts/account_list.html", "accounts/partials/account_table.html", context)
+
+
+def account_list_export(request):
+    """Every account the list shows for these filters, as CSV."""
+    return exports.account_export(request, _filters_from(request), _sort_from(request))
 
 
 @require_POST

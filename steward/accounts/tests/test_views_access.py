@@ -233,3 +233,46 @@ def test_a_teammate_edits_an_account_whose_parent_and_owner_lie_outside_their_po
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     acc.refresh_from_db()
     assert (acc.lifecycle_stage, acc.parent_id, acc.owner_id) == ("expanding", hidden_parent.pk, personas.owner.pk)
+
+
+def _csv(response):
+    import csv
+    import io
+
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+@pytest.mark.django_db
+def test_the_export_holds_every_visible_account_matching_the_filters_and_nothing_else(client, personas, records):
+    AccountFactory(name="Zeta Outsider Corp", owner=personas.outsider)
+    AccountFactory(name="Beta Churned", owner=personas.owner, lifecycle_stage="churned")
+    AccountFactory(name="=HYPERLINK(\"http://x\")", owner=personas.owner)
+    client.force_login(personas.manager)
+    rows = _csv(client.get(reverse("accounts:export")))
+    assert rows[0][:3] == ["Account id", "Name", "Domain"]
+    names = [r[1] for r in rows[1:]]
+    assert "Zeta Outsider Corp" not in names
+    assert {"Acme Logistics", "Beta Churned", "'=HYPERLINK(\"http://x\")"} <= set(names)
+    assert names == sorted(names, key=str.lower) or names == sorted(names)
+    churned = _csv(client.get(reverse("accounts:export"), {"stage": "churned"}))
+    assert [r[1] for r in churned[1:]] == ["Beta Churned"]
+    assert churned[1][5] == "Churned"
+    client.force_login(personas.outsider)
+    assert [r[1] for r in _csv(client.get(reverse("accounts:export")))[1:]] == ["Zeta Outsider Corp"]
+
+
+@pytest.mark.django_db
+def test_the_export_reads_in_a_fixed_number_of_queries(client, personas, django_assert_max_num_queries):
+    AccountFactory.create_batch(60, owner=personas.owner)
+    client.force_login(personas.owner)
+    with django_assert_max_num_queries(8):
+        rows = _csv(client.get(reverse("accounts:export")))
+    assert len(rows) == 62
+
+
+@pytest.mark.django_db
+def test_the_list_links_to_the_export_with_its_filters(client, personas):
+    client.force_login(personas.owner)
+    page = client.get(reverse("accounts:list"), {"tier": "Key", "sort": "-acv"}).content.decode()
+    assert 'href="/accounts/export.csv?tier=Key&amp;sort=-acv"' in page
