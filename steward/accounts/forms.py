@@ -9,22 +9,39 @@ from __future__ import annotations
 import zoneinfo
 
 from django import forms
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from steward.accounts import choices
 from steward.accounts.models import Account, Contact, Interaction, Task, Tier
 from steward.accounts.selectors import accounts_visible_to
 from steward.core.widgets import FastSelect, FastSelectMultiple
+from steward.users.choices import Role
 from steward.users.models import Region, User
-from steward.users.selectors import user_ids_in_scope, users_assignable
+from steward.users.selectors import in_scope_q, users_assignable
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
 
 
+class _UserChoices(ModelChoiceIterator):
+    """Options straight from the columns they show: no model instance per colleague."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        roles = dict(Role.choices)
+        for pk, first, last, username, role in self.queryset.values_list("pk", "first_name", "last_name", "username", "role"):
+            yield (pk, f"{f'{first} {last}'.strip() or username} ({roles.get(role, role)})")
+
+
 class UserChoiceField(forms.ModelChoiceField):
+    """Pick a colleague; the label is their name and role."""
+
     widget = FastSelect
+    iterator = _UserChoices
 
     def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
         return f"{obj.get_full_name() or obj.username} ({obj.get_role_display()})"
@@ -60,7 +77,7 @@ class AccountForm(forms.ModelForm):
         if not actor.is_admin_role:
             # Owners come from the actor's reporting line (the service's rule); the current one stays.
             keep = {self.instance.owner_id} if self.instance.pk else set()
-            self.fields["owner"].queryset = people.filter(pk__in=user_ids_in_scope(actor) | keep)
+            self.fields["owner"].queryset = people.filter(in_scope_q(actor) | Q(pk__in=keep))
         self.fields["tier"].queryset = Tier.objects.all()
         self.fields["region"].queryset = Region.objects.all()
         self.fields["owner"].initial = actor.pk
@@ -179,7 +196,7 @@ class BulkUpdateForm(forms.Form):
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
         people = users_assignable(actor)
-        self.fields["owner"].queryset = people if actor.is_admin_role else people.filter(pk__in=user_ids_in_scope(actor))
+        self.fields["owner"].queryset = people if actor.is_admin_role else people.filter(in_scope_q(actor))
         # Any submitted id is acceptable here; the selector decides which ones exist for the user.
         self.fields["accounts"].valid_value = lambda value: True  # type: ignore[method-assign]
 

@@ -107,9 +107,20 @@ class Account(VersionedModel):
             models.Index(fields=["owner", "name"], name="account_owner_idx"),
             models.Index(fields=["operations_manager"], name="account_ops_idx"),
             models.Index(fields=["executive_sponsor"], name="account_sponsor_idx"),
-            models.Index(fields=["tier", "lifecycle_stage"], name="account_tier_stage_idx"),
             models.Index(fields=["last_touchpoint_at"], name="account_last_touch_idx"),
             models.Index(fields=["-annual_contract_value", "id"], name="account_acv_idx"),
+            # The dashboard's portfolio-wide questions, answered from small or covering indexes.
+            models.Index(
+                fields=["tier", "last_touchpoint_at"], name="account_touch_due_idx",
+                condition=~Q(lifecycle_stage="churned"),
+            ),
+            models.Index(
+                fields=["tier", "-annual_contract_value", "id"], name="account_single_threaded_idx",
+                condition=Q(is_single_threaded=True) & ~Q(lifecycle_stage="churned"),
+            ),
+            models.Index(
+                fields=["tier", "lifecycle_stage", "currency", "annual_contract_value"], name="account_tier_stage_acv_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(annual_contract_value__gte=0), name="account_acv_non_negative"),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from steward.accounts import choices
 from steward.accounts.engine import money, stakeholders
@@ -26,7 +26,7 @@ from steward.core.errors import NotFound
 from steward.core.models import AuditEvent
 from steward.users.choices import Role
 from steward.users.models import User
-from steward.users.selectors import user_ids_in_scope
+from steward.users.selectors import in_scope_q, user_ids_in_scope, user_ids_outside_scope
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:
@@ -43,10 +43,19 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
     if user.role == Role.SPONSOR:
         return Account.objects.filter(executive_sponsor_id=user.pk)
     ids = sorted(user_ids_in_scope(user))
-    on_team = AccountTeamMember.objects.filter(account_id=OuterRef("pk"), user_id__in=ids)
-    return Account.objects.filter(
-        Q(owner_id__in=ids) | Q(operations_manager_id__in=ids) | Q(executive_sponsor_id__in=ids) | Exists(on_team)
+    # Every account has an owner; when all owners are in the user's scope (a director at the
+    # top of the reporting line), every account is visible and no filter is needed.
+    outside = user_ids_outside_scope(user)
+    if len(outside) < len(ids) and not Account.objects.filter(owner_id__in=sorted(outside)).exists():
+        return Account.objects.all()
+    # One indexed lookup per way of being attached, united: the database reads only those rows.
+    direct = Account.objects.filter(in_scope_q(user, "owner_id")).values("pk").union(
+        Account.objects.filter(in_scope_q(user, "operations_manager_id")).values("pk"),
+        Account.objects.filter(in_scope_q(user, "executive_sponsor_id")).values("pk"),
+        AccountTeamMember.objects.filter(in_scope_q(user, "user_id")).values("account_id"),
+        all=True,
     )
+    return Account.objects.filter(pk__in=direct)
 
 
 def sees_everything(user: User) -> bool:
@@ -300,6 +309,20 @@ class DashboardSummary:
     my_open_task_count: int
 
 
+def _first_by_tier(qs: QuerySet[Account], tiers: list[Tier], order: tuple[str, ...], limit: int) -> list[Account]:
+    """The first `limit` accounts, most important tier first, then in `order` within a tier.
+
+    One short indexed query per tier, stopping when the list is full, rather than sorting the
+    whole portfolio by a joined column.
+    """
+    found: list[Account] = []
+    for tier in sorted(tiers, key=lambda t: (t.rank, t.name)):
+        if len(found) >= limit:
+            break
+        found += qs.filter(tier_id=tier.pk).select_related("tier", "owner").order_by(*order)[: limit - len(found)]
+    return found
+
+
 def exchange_rates() -> dict[str, Decimal]:
     """Currency -> units of the reporting currency per unit, as kept in the admin."""
     return dict(ExchangeRate.objects.values_list("currency", "rate"))
@@ -312,7 +335,7 @@ def dashboard_summary(*, user: User, now: dt.datetime, list_size: int = 8) -> Da
     rates = exchange_rates()
     target = settings.REPORTING_CURRENCY
     # One grouped query; amounts are summed per currency and converted, never mixed.
-    cells = visible.values("tier_id", "lifecycle_stage", "currency").annotate(n=Count("id"), acv=Sum("annual_contract_value"))
+    cells = visible.values("tier_id", "lifecycle_stage", "currency").annotate(n=Count("*"), acv=Sum("annual_contract_value"))
     tier_stage: dict[tuple[int, str], int] = {}
     tier_acv: dict[int, dict[str, Any]] = {t.pk: {} for t in tiers}
     all_acv: dict[str, Any] = {}
@@ -343,13 +366,9 @@ def dashboard_summary(*, user: User, now: dt.datetime, list_size: int = 8) -> Da
         by_stage=by_stage,
         tier_stage=tier_stage,
         overdue_count=overdue.count(),
-        overdue_accounts=list(
-            overdue.select_related("tier", "owner").order_by("tier__rank", "last_touchpoint_at", "id")[:list_size]
-        ),
+        overdue_accounts=_first_by_tier(overdue, tiers, ("last_touchpoint_at", "id"), list_size),
         single_threaded_count=single.count(),
-        single_threaded_accounts=list(
-            single.select_related("tier", "owner").order_by("tier__rank", "-annual_contract_value", "id")[:list_size]
-        ),
+        single_threaded_accounts=_first_by_tier(single, tiers, ("-annual_contract_value", "id"), list_size),
         my_overdue_tasks=list(open_tasks.filter(overdue_task_q(today))[:list_size]),
         my_open_task_count=open_tasks.count(),
     )

@@ -26,6 +26,7 @@ from steward.accounts.forms import (
 from steward.accounts.models import Account, Tier
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from, render_page_or_partial
+from steward.core.widgets import options_html
 from steward.users.models import Region, User
 from steward.users.selectors import users_assignable
 
@@ -86,12 +87,16 @@ def account_list(request):
         "tiers": tiers.values(),
         "stages": choices.LifecycleStage.choices,
         "regions": Region.objects.all(),
-        "owners": [
-            (username, f"{first} {last}".strip() or username)
-            for username, first, last in users_assignable(request.user)
-            .filter(role__in=["manager", "executive", "director", "operations"])
-            .values_list("username", "first_name", "last_name")
-        ],
+        "owner_options": options_html(
+            [("", "All owners")]
+            + [
+                (username, f"{first} {last}".strip() or username)
+                for username, first, last in users_assignable(request.user)
+                .filter(role__in=["manager", "executive", "director", "operations"])
+                .values_list("username", "first_name", "last_name")
+            ],
+            selected=[filters.owner],
+        ),
         "can_create": not request.user.is_read_only,
         "bulk_form": BulkUpdateForm(actor=request.user) if not request.user.is_read_only else None,
         "now": now,

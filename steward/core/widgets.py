@@ -7,26 +7,33 @@ These widgets write the same markup directly, escaped, with the same attributes.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+
+def _esc(value: Any) -> str:
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value), quote=True)
 
 
 def _options(choices: Iterable[Any], selected: set[str]) -> Iterable[str]:
     for value, label in choices:
         if isinstance(label, list | tuple):  # an <optgroup>
-            inner = "".join(_options(label, selected))
-            yield format_html('<optgroup label="{}">', value) + mark_safe(inner) + mark_safe("</optgroup>")  # noqa: S308
+            yield f'<optgroup label="{_esc(value)}">' + "".join(_options(label, selected)) + "</optgroup>"
             continue
         text = "" if value is None else str(value)
-        yield (
-            f'<option value="{conditional_escape(text)}"{" selected" if text in selected else ""}>'
-            f"{conditional_escape(label)}</option>"
-        )
+        yield f'<option value="{_esc(text)}"{" selected" if text in selected else ""}>{_esc(label)}</option>'
+
+
+def options_html(choices: Iterable[Any], selected: Iterable[Any] = ()) -> SafeString:
+    """The <option> elements for `choices` (pairs of value and label, or groups of them)."""
+    return mark_safe("".join(_options(choices, {str(v) for v in selected})))  # noqa: S308 - parts escaped
 
 
 class FastSelect(forms.Select):
