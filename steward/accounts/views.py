@@ -26,6 +26,7 @@ from steward.accounts.forms import (
 from steward.accounts.models import Account, Tier
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from, render_page_or_partial
+from steward.core.paging import DeepPaginator
 from steward.core.widgets import options_html
 from steward.users.models import Region, User
 from steward.users.selectors import users_assignable
@@ -67,7 +68,7 @@ def account_list(request):
     filters = _filters_from(request)
     sort = _sort_from(request)
     qs = selectors.account_list(user=request.user, filters=filters, sort=sort, now=now)
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator = DeepPaginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     tiers = {t.pk: t for t in Tier.objects.all()}
     rows = []

@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
+from steward.core.paging import page_rows
+
 DEFAULT_LIMIT = 50
 # Beyond this an offset is a mistake; capping it keeps it inside every database's integer range.
 MAX_OFFSET = 2**31 - 1
@@ -37,7 +39,7 @@ class LimitOffset(PaginationBase):
         """One page of `queryset` and the links around it."""
         limit, offset = pagination.limit, pagination.offset
         count = queryset.count()
-        results = list(queryset[offset : offset + limit])
+        results = page_rows(queryset, offset, offset + limit)
         return {
             "count": count,
             "next": _page_url(request, limit, offset + limit) if offset + limit < count else None,
