@@ -53,8 +53,11 @@ def test_the_app_registers_its_periodic_jobs():
     assert "accounts.refresh_coverage" in names
 
 
-def test_the_scheduler_command_enqueues_and_the_database_worker_runs_it(settings, personas, capsys):
+def test_the_scheduler_command_enqueues_and_the_database_worker_runs_it(settings, personas, capsys, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # The worker recycles connections between tasks; inside the test's transaction that would
+    # close the test's own connection (SQLite's in-memory test database is never closed).
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     from django_tasks_db.models import DBTaskResult
 
     call_command("run_scheduler", "--once")
