@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "steward.core",
     "steward.users",
     "steward.accounts",
+    "steward.catalogue",
     "steward.jobs",
     "steward.web",
     "steward.api",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("steward.users.urls")),
     path("", include("steward.web.urls")),
     path("", include("steward.accounts.urls")),
+    path("", include("steward.catalogue.urls")),
 ]

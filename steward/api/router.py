@@ -11,6 +11,7 @@ from steward.accounts.api import router as accounts_router
 from steward.api import errors
 from steward.api.auth import auth_methods, current_user
 from steward.api.docs import LocalSwagger, docs_asset
+from steward.catalogue.api import router as catalogue_router
 
 
 class StewardAPI(NinjaAPI):
@@ -30,7 +31,7 @@ api = StewardAPI(
     title="Steward API",
     version="1",
     description=(
-        "Accounts, contacts, interactions and tasks. Authenticate with `Authorization: Bearer stw_...`"
+        "Accounts, contacts, interactions, tasks and the product catalogue. Authenticate with `Authorization: Bearer stw_...`"
         " (tokens are created in the web UI) or a logged-in session with the CSRF token."
         " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
     ),
@@ -40,6 +41,7 @@ api = StewardAPI(
 )
 errors.install(api)
 api.add_router("", accounts_router)
+api.add_router("", catalogue_router)
 
 
 class MeOut(Schema):
