@@ -31,6 +31,7 @@ from steward.accounts.models import (
     Tier,
 )
 from steward.accounts.services import account_refresh_coverage
+from steward.catalogue.models import Product
 from steward.core import audit
 from steward.core.bulk import insert_rows
 from steward.demo import names
@@ -213,6 +214,50 @@ def _demo_exchange_rates(now: dt.datetime) -> None:
     audit.record_changes(actor=None, changes=changes)
 
 
+# The demo catalogue: (sku, name, family, unit, list price, unit cost, substitutes).
+DEMO_PRODUCTS = [
+    ("PAL-1200", "Euro pallet 1200x800", "Pallets", "each", "12.50", "7.10", ["PAL-1200-R"]),
+    ("PAL-1200-R", "Recycled euro pallet 1200x800", "Pallets", "each", "9.80", "5.20", []),
+    ("PAL-1000", "Industrial pallet 1200x1000", "Pallets", "each", "15.90", "9.40", ["PAL-1000-R"]),
+    ("PAL-1000-R", "Recycled industrial pallet", "Pallets", "each", "12.20", "6.90", []),
+    ("BOX-S", "Shipping box, small", "Packaging", "pack of 50", "38.00", "21.00", ["BOX-M"]),
+    ("BOX-M", "Shipping box, medium", "Packaging", "pack of 50", "46.00", "25.50", ["BOX-L"]),
+    ("BOX-L", "Shipping box, large", "Packaging", "pack of 50", "58.00", "31.00", []),
+    ("WRAP-500", "Stretch wrap 500 mm", "Packaging", "roll", "21.40", "12.80", ["WRAP-450"]),
+    ("WRAP-450", "Stretch wrap 450 mm", "Packaging", "roll", "19.90", "11.60", []),
+    ("SNS-TEMP", "Cold-chain temperature logger", "Sensors", "each", "89.00", "41.00", ["SNS-TEMP-2"]),
+    ("SNS-TEMP-2", "Temperature logger, 2nd generation", "Sensors", "each", "99.00", "44.00", []),
+    ("SNS-GPS", "GPS tracker with cellular", "Sensors", "each", "149.00", "73.00", []),
+    ("SW-PLAT", "Platform subscription", "Software", "seat / month", "45.00", "6.00", []),
+    ("SW-ANL", "Analytics add-on", "Software", "seat / month", "18.00", "2.50", []),
+    ("SVC-ONB", "Onboarding workshop", "Services", "day", "1450.00", "700.00", []),
+    ("SVC-TRN", "On-site training", "Services", "day", "1200.00", "620.00", ["SVC-ONB"]),
+    ("SVC-SUP", "Premium support", "Services", "month", "900.00", "350.00", []),
+]
+
+
+def _demo_catalogue() -> None:
+    """A small catalogue with substitutes, audited like any other change."""
+    if Product.objects.exists():
+        return
+    products = [
+        Product(public_id=uuid.uuid5(uuid.NAMESPACE_URL, f"steward-demo-product-{sku}"), sku=sku, name=name, family=family,
+                unit=unit, list_price=Decimal(price), unit_cost=Decimal(cost), currency="EUR")
+        for sku, name, family, unit, price, cost, _ in DEMO_PRODUCTS
+    ]
+    Product.objects.bulk_create(products)
+    by_sku = {p.sku: p for p in Product.objects.all()}
+    through = Product.substitutes.through
+    through.objects.bulk_create(
+        [through(from_product_id=by_sku[sku].pk, to_product_id=by_sku[sub].pk) for sku, *_, subs in DEMO_PRODUCTS for sub in subs]
+    )
+    changes = [
+        audit.Change("create", "catalogue.product", str(p.public_id), str(p), None, None, {**audit.snapshot(p), "substitutes": subs})
+        for (sku, *_, subs), p in ((row, by_sku[row[0]]) for row in DEMO_PRODUCTS)
+    ]
+    audit.record_changes(actor=None, changes=changes)
+
+
 def _refresh_statistics() -> None:
     """After a bulk load the planner's statistics are stale: refresh them (outside a transaction)."""
     if connection.in_atomic_block:
@@ -232,6 +277,7 @@ def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _
     with transaction.atomic():
         company, n_users = build_company(rng, options.accounts, password_hash)
         _demo_exchange_rates(now)
+        _demo_catalogue()
     report.add("users", n_users)
     report.seconds["users"] = time.perf_counter() - started
     owners = company.managers + company.executives

@@ -61,6 +61,10 @@ def test_portfolio_has_what_the_demo_needs():
     assert Account.objects.filter(parent__isnull=False).exists() or Account.objects.count() < 60
     assert Account.objects.filter(is_single_threaded=True).exists()
     assert Contact.objects.filter(status="left").exists()
+    from steward.catalogue.models import Product
+
+    assert Product.objects.count() >= 15
+    assert Product.objects.get(sku="PAL-1200").substitutes.get().sku == "PAL-1200-R"
 
 
 def test_every_demo_login_authenticates():
