@@ -43,9 +43,6 @@ class UserChoiceField(forms.ModelChoiceField):
     widget = FastSelect
     iterator = _UserChoices
 
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
-        return f"{obj.get_full_name() or obj.username} ({obj.get_role_display()})"
-
 
 class AccountForm(forms.ModelForm):
     """Create or edit an account. The parent is picked with the account autocomplete."""

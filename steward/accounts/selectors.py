@@ -82,6 +82,18 @@ def account_get(*, user: User, public_id: Any) -> Account:
         raise NotFound("No such account.") from exc
 
 
+def parent_for(*, user: User, account: Account | None, public_id: Any) -> Account:
+    """The parent an account form or API call names: a visible account, or NotFound.
+
+    The account's current parent, sent back unchanged, is kept even when it lies outside the
+    user's portfolio, so editing a subsidiary never forces a change of its parent.
+    """
+    current = account.parent if account is not None and account.parent_id else None
+    if current is not None and current.public_id == public_id:
+        return current
+    return account_get(user=user, public_id=public_id)
+
+
 @dataclass(frozen=True)
 class AccountFilters:
     """What the account list can be narrowed by."""

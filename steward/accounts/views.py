@@ -224,11 +224,8 @@ def _resolve_parent(request, form: AccountForm) -> Account | None:
     parent_id = form.cleaned_data.get("parent")
     if not parent_id:
         return None
-    current = form.instance.parent if form.instance.pk and form.instance.parent_id else None
-    if current is not None and current.public_id == parent_id:
-        return current  # unchanged: kept even when it lies outside the user's portfolio
     try:
-        return selectors.account_get(user=request.user, public_id=parent_id)
+        return selectors.parent_for(user=request.user, account=form.instance if form.instance.pk else None, public_id=parent_id)
     except NotFound:
         form.add_error("parent", "No such account.")
         return None

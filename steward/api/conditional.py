@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from typing import Any, Protocol
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Status
 
 from steward.core.errors import StaleVersion
 
@@ -41,3 +42,20 @@ def expected_version(if_match: str | None) -> int | None:
             field_errors={"If-Match": ["Send the ETag from your last read."]},
         )
     return int(match.group(1) or match.group(2))
+
+
+# The If-Match request header, as an operation parameter (so the OpenAPI schema documents it).
+IfMatch = Header(None, alias="If-Match", description='The ETag of your last read, e.g. "3".')
+
+
+def created(request: HttpRequest, response: HttpResponse, record: Any) -> Status:
+    """201 with the new record, its ETag and its Location."""
+    set_etag(response, record)
+    response["Location"] = f"{request.path.rstrip('/')}/{record.public_id}"
+    return Status(201, record)
+
+
+def read(response: HttpResponse, record: Any) -> Any:
+    """The record, with its ETag on the response."""
+    set_etag(response, record)
+    return record

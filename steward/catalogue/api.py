@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from steward.api.auth import current_user
-from steward.api.conditional import expected_version, set_etag
+from steward.api.conditional import IfMatch, created, expected_version, read
 from steward.api.errors import ERROR_RESPONSES, ErrorOut
 from steward.api.pagination import LimitOffset
 from steward.api.schemas import Payload, Text, optional
@@ -100,34 +100,29 @@ def product_create(request: HttpRequest, payload: ProductIn, response: HttpRespo
     """Add a product (admins, directors and operations managers)."""
     user = current_user(request)
     data, subs = _split(user, payload)
-    product = services.product_create(actor=user, data=data, substitutes=subs)
-    set_etag(response, product)
-    response["Location"] = f"{request.path.rstrip('/')}/{product.public_id}"
-    return Status(201, product)
+    return created(request, response, services.product_create(actor=user, data=data, substitutes=subs))
 
 
 @router.get("/products/{public_id}", response={200: ProductOut, **ERROR_RESPONSES})
 def product_read(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Product:
-    product = selectors.product_get(user=current_user(request), public_id=public_id)
-    set_etag(response, product)
-    return product
+    return read(response, selectors.product_get(user=current_user(request), public_id=public_id))
 
 
 @router.patch("/products/{public_id}", response={200: ProductOut, **ERROR_RESPONSES})
-def product_update(request: HttpRequest, public_id: UUID, payload: ProductPatch, response: HttpResponse) -> Product:
+def product_update(
+    request: HttpRequest, public_id: UUID, payload: ProductPatch, response: HttpResponse, if_match: str | None = IfMatch
+) -> Product:
     """Change the fields sent; `If-Match` with a stale ETag answers 412 and writes nothing."""
     user = current_user(request)
     product = selectors.product_get(user=user, public_id=public_id)
     data, subs = _split(user, payload)
-    version = expected_version(request.headers.get("If-Match"))
-    product = services.product_update(actor=user, product=product, data=data, substitutes=subs, expected_version=version)
-    set_etag(response, product)
-    return product
+    product = services.product_update(actor=user, product=product, data=data, substitutes=subs, expected_version=expected_version(if_match))
+    return read(response, product)
 
 
 @router.delete("/products/{public_id}", response={204: None, **ERROR_RESPONSES})
-def product_delete(request: HttpRequest, public_id: UUID) -> Status:
+def product_delete(request: HttpRequest, public_id: UUID, if_match: str | None = IfMatch) -> Status:
     user = current_user(request)
     product = selectors.product_get(user=user, public_id=public_id)
-    services.product_delete(actor=user, product=product, expected_version=expected_version(request.headers.get("If-Match")))
+    services.product_delete(actor=user, product=product, expected_version=expected_version(if_match))
     return Status(204, None)

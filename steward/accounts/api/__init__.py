@@ -5,13 +5,12 @@ reports_to, contacts), username (owner, operations_manager, executive_sponsor, a
 tier name or region code, resolved through what the caller may see.
 """
 
-from typing import Any
 from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from steward.accounts import selectors, services
@@ -36,25 +35,14 @@ from steward.accounts.api.schemas import (
 )
 from steward.accounts.models import Account, Contact, Interaction, Task
 from steward.api.auth import current_user
-from steward.api.conditional import expected_version, set_etag
+from steward.api.conditional import IfMatch, created, expected_version, read
 from steward.api.errors import ERROR_RESPONSES, ErrorOut
 from steward.api.pagination import LimitOffset
 from steward.users.models import User
 
 router = Router()
 LIST_ERRORS = {401: ErrorOut, 422: ErrorOut}
-IfMatch = Header(None, alias="If-Match", description='The ETag of your last read, e.g. "3".')
 
-
-def _created(request: HttpRequest, response: HttpResponse, record: Any) -> Status:
-    set_etag(response, record)
-    response["Location"] = f"{request.path.rstrip('/')}/{record.public_id}"
-    return Status(201, record)
-
-
-def _read(response: HttpResponse, record: Any) -> Any:
-    set_etag(response, record)
-    return record
 
 
 # Accounts ------------------------------------------------------------------------------------
@@ -79,13 +67,13 @@ def account_create(request: HttpRequest, payload: AccountIn, response: HttpRespo
     """Create an account; you own it unless you name an owner who reports to you."""
     user = current_user(request)
     data = resolve(user, payload)
-    return _created(request, response, services.account_create(actor=user, data=data))
+    return created(request, response, services.account_create(actor=user, data=data))
 
 
 @router.get("/accounts/{public_id}", response={200: AccountOut, **ERROR_RESPONSES}, tags=["accounts"])
-def account_read(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Account:
+def accountread(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Account:
     """One account, with its ETag."""
-    return _read(response, selectors.account_get(user=current_user(request), public_id=public_id))
+    return read(response, selectors.account_get(user=current_user(request), public_id=public_id))
 
 
 @router.patch("/accounts/{public_id}", response={200: AccountOut, **ERROR_RESPONSES}, tags=["accounts"])
@@ -97,11 +85,8 @@ def account_update(
     user = current_user(request)
     account = selectors.account_get(user=user, public_id=public_id)
     version = expected_version(if_match)
-    if payload.parent is not None and account.parent_id and payload.parent == account.parent.public_id:
-        # Sent back as read: keep it, even when the parent lies outside the caller's portfolio.
-        payload.model_fields_set.discard("parent")
-    account = services.account_update(actor=user, account=account, data=resolve(user, payload), expected_version=version)
-    return _read(response, account)
+    account = services.account_update(actor=user, account=account, data=resolve(user, payload, account=account), expected_version=version)
+    return read(response, account)
 
 
 @router.delete("/accounts/{public_id}", response={204: None, **ERROR_RESPONSES}, tags=["accounts"])
@@ -140,13 +125,13 @@ def contact_create(request: HttpRequest, payload: ContactIn, response: HttpRespo
     user = current_user(request)
     data = resolve(user, payload)
     account = data.pop("account")
-    return _created(request, response, services.contact_create(actor=user, account=account, data=data))
+    return created(request, response, services.contact_create(actor=user, account=account, data=data))
 
 
 @router.get("/contacts/{public_id}", response={200: ContactOut, **ERROR_RESPONSES}, tags=["contacts"])
-def contact_read(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Contact:
+def contactread(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Contact:
     """One contact, with its ETag."""
-    return _read(response, selectors.contact_get(user=current_user(request), public_id=public_id))
+    return read(response, selectors.contact_get(user=current_user(request), public_id=public_id))
 
 
 @router.patch("/contacts/{public_id}", response={200: ContactOut, **ERROR_RESPONSES}, tags=["contacts"])
@@ -159,7 +144,7 @@ def contact_update(
     contact = selectors.contact_get(user=user, public_id=public_id)
     version = expected_version(if_match)
     contact = services.contact_update(actor=user, contact=contact, data=resolve(user, payload), expected_version=version)
-    return _read(response, contact)
+    return read(response, contact)
 
 
 @router.delete("/contacts/{public_id}", response={204: None, **ERROR_RESPONSES}, tags=["contacts"])
@@ -200,13 +185,13 @@ def interaction_create(request: HttpRequest, payload: InteractionIn, response: H
     data = resolve(user, payload)
     account, contacts, users = data.pop("account"), data.pop("contacts", ()), data.pop("users", ())
     interaction = services.interaction_create(actor=user, account=account, data=data, contacts=contacts, users=users)
-    return _created(request, response, interaction)
+    return created(request, response, interaction)
 
 
 @router.get("/interactions/{public_id}", response={200: InteractionOut, **ERROR_RESPONSES}, tags=["interactions"])
-def interaction_read(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Interaction:
+def interactionread(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Interaction:
     """One interaction, with its ETag."""
-    return _read(response, selectors.interaction_get(user=current_user(request), public_id=public_id))
+    return read(response, selectors.interaction_get(user=current_user(request), public_id=public_id))
 
 
 @router.patch("/interactions/{public_id}", response={200: InteractionOut, **ERROR_RESPONSES}, tags=["interactions"])
@@ -223,7 +208,7 @@ def interaction_update(
     interaction = services.interaction_update(
         actor=user, interaction=interaction, data=data, contacts=contacts, users=users, expected_version=version
     )
-    return _read(response, interaction)
+    return read(response, interaction)
 
 
 @router.delete("/interactions/{public_id}", response={204: None, **ERROR_RESPONSES}, tags=["interactions"])
@@ -261,13 +246,13 @@ def task_create(request: HttpRequest, payload: TaskIn, response: HttpResponse) -
     user = current_user(request)
     data = resolve(user, payload)
     account = data.pop("account")
-    return _created(request, response, services.task_create(actor=user, account=account, data=data))
+    return created(request, response, services.task_create(actor=user, account=account, data=data))
 
 
 @router.get("/tasks/{public_id}", response={200: TaskOut, **ERROR_RESPONSES}, tags=["tasks"])
-def task_read(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Task:
+def taskread(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Task:
     """One task, with its ETag."""
-    return _read(response, selectors.task_get(user=current_user(request), public_id=public_id))
+    return read(response, selectors.task_get(user=current_user(request), public_id=public_id))
 
 
 @router.patch("/tasks/{public_id}", response={200: TaskOut, **ERROR_RESPONSES}, tags=["tasks"])
@@ -280,7 +265,7 @@ def task_update(
     task = selectors.task_get(user=user, public_id=public_id)
     version = expected_version(if_match)
     task = services.task_update(actor=user, task=task, data=resolve(user, payload), expected_version=version)
-    return _read(response, task)
+    return read(response, task)
 
 
 @router.delete("/tasks/{public_id}", response={204: None, **ERROR_RESPONSES}, tags=["tasks"])

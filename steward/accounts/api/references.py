@@ -8,7 +8,7 @@ from uuid import UUID
 from steward.accounts import selectors
 from steward.accounts.models import Account, Contact, Tier
 from steward.api.schemas import Payload
-from steward.core.errors import ValidationFailed
+from steward.core.errors import NotFound, ValidationFailed
 from steward.users.models import Region, User
 from steward.users.selectors import users_assignable
 
@@ -65,15 +65,30 @@ def _region_ref(actor: User, field: str, value: str) -> Region:
 
 
 RESOLVERS: dict[str, Callable[[User, str, Any], Any]] = {
-    "account": _account_ref, "parent": _account_ref, "reports_to": _contact_ref, "contacts": _contacts_ref,
+    "account": _account_ref, "reports_to": _contact_ref, "contacts": _contacts_ref,
     "owner": _user_ref, "operations_manager": _user_ref, "executive_sponsor": _user_ref, "assignee": _user_ref,
     "users": _users_ref, "tier": _tier_ref, "region": _region_ref,
 }
 
 
-def resolve(actor: User, payload: Payload) -> dict[str, Any]:
-    """The fields sent, with references replaced by the records they name (null stays null)."""
-    return {
+def _parent_ref(actor: User, value: UUID, account: Account | None) -> Account:
+    try:
+        return selectors.parent_for(user=actor, account=account, public_id=value)
+    except NotFound:
+        raise _invalid("parent", "No such account.") from None
+
+
+def resolve(actor: User, payload: Payload, *, account: Account | None = None) -> dict[str, Any]:
+    """The fields sent, with references replaced by the records they name (null stays null).
+
+    `account` is the account being updated, for its parent (see `selectors.parent_for`).
+    """
+    data = payload.model_dump(exclude_unset=True)
+    resolved = {
         key: RESOLVERS[key](actor, key, value) if key in RESOLVERS and value is not None else value
-        for key, value in payload.model_dump(exclude_unset=True).items()
+        for key, value in data.items()
+        if key != "parent"
     }
+    if "parent" in data:
+        resolved["parent"] = None if data["parent"] is None else _parent_ref(actor, data["parent"], account)
+    return resolved

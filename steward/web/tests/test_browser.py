@@ -10,30 +10,21 @@ import pytest
 from django.utils import timezone
 
 from steward.accounts.tests.factories import AccountFactory, ContactFactory, tier
+from steward.core.tests.browser import launch
 from steward.users.choices import Role
 from steward.users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 SHOTS = os.environ.get("STEWARD_SCREENSHOT_DIR")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # for set-up are synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required for the browser tests: run scripts/ensure-chromium.sh")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        browser = launch(pw)
         yield browser
         browser.close()
 
