@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,6 +26,7 @@ from steward.accounts.forms import (
 )
 from steward.accounts.models import Account, Tier
 from steward.core.errors import ApplicationError, NotFound
+from steward.core.extensions import account_tabs
 from steward.core.htmx import form_errors_from, render_page_or_partial
 from steward.core.paging import DeepPaginator
 from steward.core.widgets import options_html
@@ -150,7 +152,12 @@ def account_autocomplete(request):
 
 def _account_context(request, account: Account, tab: str) -> dict:
     now = timezone.now()
+    extra_tabs = [
+        {"key": t.key, "label": t.label, "url": reverse(t.url_name, args=[account.public_id]), "count": t.count(account, request.user) if t.count else None}
+        for t in account_tabs()
+    ]
     return {
+        "extra_tabs": extra_tabs,
         "nav": "accounts",
         "account": account,
         "tab": tab,
@@ -163,6 +170,12 @@ def _account_context(request, account: Account, tab: str) -> dict:
             "tasks": account.tasks.filter(done=False).count(),
         },
     }
+
+
+def account_tab_context(request, public_id, tab: str) -> dict:
+    """The account (404 when not visible) and the shared 360 header context, for a tab served by another app."""
+    account = _get_or_404(selectors.account_get, user=request.user, public_id=public_id)
+    return _account_context(request, account, tab)
 
 
 def account_detail(request, public_id):

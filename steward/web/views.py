@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from steward.accounts import choices, selectors
+from steward.core.extensions import dashboard_panels
 
 
 def dashboard(request):
@@ -31,6 +32,11 @@ def dashboard(request):
         {"tier": row["tier"], "total": row["n"], "acv": row["acv"], "cells": [(value, summary.tier_stage.get((row["tier"].pk, value), 0)) for value, _ in choices.LifecycleStage.choices]}
         for row in summary.by_tier
     ]
+    panels = []
+    for panel in dashboard_panels():
+        panel_context = panel.context(request.user, now)
+        if panel_context is not None:
+            panels.append({"key": panel.key, "template": panel.template, "context": panel_context, "wide": panel.wide})
     return render(
         request,
         "web/dashboard.html",
@@ -42,6 +48,7 @@ def dashboard(request):
             "stages": choices.LifecycleStage.choices,
             "now": now,
             "today": now.date(),
+            "panels": panels,
         },
     )
 
