@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "steward.users",
     "steward.accounts",
     "steward.catalogue",
+    "steward.pipeline",
+    "steward.orders",
     "steward.jobs",
     "steward.web",
     "steward.api",

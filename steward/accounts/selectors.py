@@ -32,13 +32,13 @@ from steward.users.selectors import in_scope_q, user_ids_in_scope, user_ids_outs
 def accounts_visible_to(user: User) -> QuerySet[Account]:
     """The one place record visibility is decided.
 
-    Admins see all. Executive sponsors see the accounts they sponsor. Everyone else sees the
+    Admins and finance see all. Executive sponsors see the accounts they sponsor. Everyone else sees the
     accounts they or anyone reporting to them (transitively) own, operate, sponsor or are on the
     account team of.
     """
     if not user.is_authenticated or not user.is_active:
         return Account.objects.none()
-    if user.is_admin_role:
+    if user.is_admin_role or user.role == Role.FINANCE:
         return Account.objects.all()
     if user.role == Role.SPONSOR:
         return Account.objects.filter(executive_sponsor_id=user.pk)
@@ -59,8 +59,8 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
 
 
 def sees_everything(user: User) -> bool:
-    """True for admins: lets aggregates skip the visibility filter entirely."""
-    return bool(user.is_authenticated and user.is_admin_role)
+    """True for admins and finance: lets aggregates skip the visibility filter entirely."""
+    return bool(user.is_authenticated and (user.is_admin_role or user.role == Role.FINANCE))
 
 
 def can_edit_account(user: User, account: Account) -> bool:

@@ -46,6 +46,7 @@ DEMO_LOGINS = [
     ("ops", "Account operations manager", "accounts where assigned"),
     ("exec", "Account executive", "own accounts"),
     ("sponsor", "Executive sponsor", "sponsored accounts, read-only"),
+    ("finance", "Finance", "every account; approves quotes that need finance, records payments"),
 ]
 
 TIER_SHARE = [("Strategic", 0.05), ("Key", 0.15), ("Growth", 0.35), ("Maintain", 0.45)]
@@ -111,6 +112,7 @@ class Company:
     sponsors: list[User]
     regions: list[Region]
     executives_by_manager: dict[int, list[User]]
+    finance: list[User]
 
 
 def build_company(rng: random.Random, n_accounts: int, password_hash: str) -> tuple[Company, int]:
@@ -172,12 +174,14 @@ def build_company(rng: random.Random, n_accounts: int, password_hash: str) -> tu
     sponsors = [person("sponsor", Role.SPONSOR, None, None, "Chief Revenue Officer")]
     sponsors += [person(None, Role.SPONSOR, None, None, rng.choice(["CFO", "COO", "Chief Customer Officer"])) for _ in range(max(1, n_directors // 2))]
     User.objects.bulk_create(sponsors)
-    people = [admin, *directors, *managers, *executives, *operations, *sponsors]
+    finance = [person("finance", Role.FINANCE, None, None, "Finance Controller")]
+    User.objects.bulk_create(finance)
+    people = [admin, *directors, *managers, *executives, *operations, *sponsors, *finance]
     changes = [audit.Change("create", "users.region", str(r.public_id), str(r), None, None, audit.snapshot(r)) for r in regions]
     changes += [audit.Change("create", "users.team", str(t.public_id), str(t), None, None, audit.snapshot(t)) for t in teams]
     changes += [audit.Change("create", "users.user", str(u.public_id), str(u), None, None, audit.snapshot(u, exclude=("password", "last_login"))) for u in people]
     audit.record_changes(actor=None, changes=changes)
-    company = Company(admin, director, managers, executives, operations, sponsors, regions, by_manager)
+    company = Company(admin, director, managers, executives, operations, sponsors, regions, by_manager, finance)
     return company, len(people)
 
 

@@ -8,3 +8,4 @@ class Role(models.TextChoices):
     OPERATIONS = "operations", "Account operations manager"
     EXECUTIVE = "executive", "Account executive"
     SPONSOR = "sponsor", "Executive sponsor"
+    FINANCE = "finance", "Finance"
