@@ -8,6 +8,7 @@ and 2,000,000 interactions load in minutes; every created record gets its audit 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 import time
 import uuid
@@ -66,6 +67,7 @@ class SeedOptions:
     contacts_per_account: float = 10.0
     interactions_per_account: float = 40.0
     tasks_per_account: float = 2.0
+    order_lines_per_account: float = 40.0  # 2,000,000 order lines for 50,000 accounts
     chunk_size: int = 2000
     now: dt.datetime | None = None
 
@@ -185,6 +187,23 @@ def build_company(rng: random.Random, n_accounts: int, password_hash: str) -> tu
     return company, len(people)
 
 
+@dataclass(frozen=True)
+class DemoContext:
+    """What an app's demo loader gets: its own random stream, the reference time, the people, the options."""
+
+    rng: random.Random
+    now: dt.datetime
+    company: Company
+    options: SeedOptions
+    report: SeedReport
+    progress: Callable[[str], None]
+
+
+# Modules that add revenue-cycle data once the portfolio is loaded, in this order; each has
+# `seed_demo(ctx: DemoContext) -> None`, reads the accounts it needs in chunks and bulk-inserts.
+DEMO_LOADERS: list[str] = []
+
+
 def _account_name(rng: random.Random, country: str, used: set[str]) -> str:
     for attempt in range(1000):
         base = f"{rng.choice(names.COMPANY_FIRST)} {rng.choice(names.COMPANY_SECOND)}"
@@ -297,6 +316,12 @@ def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _
     t0 = time.perf_counter()
     account_refresh_coverage(account_ids=None, now=now)
     report.seconds["coverage"] = time.perf_counter() - t0
+    for path in DEMO_LOADERS:
+        t0 = time.perf_counter()
+        loader = importlib.import_module(path)
+        loader.seed_demo(DemoContext(random.Random(f"{options.seed}:{path}"), now, company, options, report, progress))
+        report.seconds[path] = time.perf_counter() - t0
+        progress(f"  {path}: {report.seconds[path]:.1f}s")
     t0 = time.perf_counter()
     _refresh_statistics()
     report.seconds["statistics"] = time.perf_counter() - t0

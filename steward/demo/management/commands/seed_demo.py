@@ -15,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--contacts-per-account", type=float, default=10.0)
         parser.add_argument("--interactions-per-account", type=float, default=40.0)
         parser.add_argument("--tasks-per-account", type=float, default=2.0)
+        parser.add_argument("--order-lines-per-account", type=float, default=40.0, help="Scales orders, quotes, invoices (40: 2M lines for 50k accounts).")
         parser.add_argument("--chunk-size", type=int, default=2000)
         parser.add_argument("--now", help="Reference time (ISO 8601, UTC); default: today 00:00 UTC.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when any account exists.")
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         options = SeedOptions(
             accounts=o["accounts"], seed=o["seed"], contacts_per_account=o["contacts_per_account"],
             interactions_per_account=o["interactions_per_account"], tasks_per_account=o["tasks_per_account"],
+            order_lines_per_account=o["order_lines_per_account"],
             chunk_size=o["chunk_size"], now=now,
         )
         self.stdout.write(f"Loading a demo portfolio of {options.accounts:,} accounts (seed {options.seed})…")
