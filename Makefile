@@ -6,7 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /root/.pyenv/versions/3.1[2-9]*/bin/python3; do \
 	c=$$(command -v $$p 2>/dev/null) || continue; \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
-UV := $(shell command -v uv 2>/dev/null)
+# A pyenv shim named uv may exist without working for the active Python: use uv only if it runs.
+UV := $(shell uv --version >/dev/null 2>&1 && command -v uv)
 ifeq ($(UV),)
 UV := $(PYTHON) -m uv
 endif
