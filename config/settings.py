@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "steward.catalogue",
     "steward.pipeline",
     "steward.orders",
+    "steward.quotes",
     "steward.jobs",
     "steward.web",
     "steward.api",
@@ -154,6 +155,10 @@ USE_TZ = True
 
 # Portfolio totals are converted into this currency with the rates kept in the admin.
 REPORTING_CURRENCY = (env_str("REPORTING_CURRENCY") or "EUR").upper()
+# Payment terms longer than this (Net N days) are nonstandard and count for quote approval rules.
+STEWARD_STANDARD_PAYMENT_TERMS_DAYS = env_int("STEWARD_STANDARD_PAYMENT_TERMS_DAYS", 30)
+# A new quote is valid for this many days unless its owner sets another date.
+STEWARD_QUOTE_VALIDITY_DAYS = env_int("STEWARD_QUOTE_VALIDITY_DAYS", 30)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -74,6 +74,9 @@ class QuoteFacts:
     payment_term_days: int
     nonstandard_terms: tuple[str, ...] = ()
     total_in_rule_currency: Decimal | None = None  # the total converted, when currencies differ
+    total_unknown: bool = (
+        False  # no exchange rate: the total cannot be compared, so it reads as unknown
+    )
 
     def value(self, metric: Metric) -> Decimal | None:
         match metric:
@@ -82,6 +85,8 @@ class QuoteFacts:
             case Metric.OVERALL_DISCOUNT_PCT:
                 return self.totals.overall_discount_pct
             case Metric.TOTAL:
+                if self.total_unknown:
+                    return None
                 return (
                     self.total_in_rule_currency
                     if self.total_in_rule_currency is not None
