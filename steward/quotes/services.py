@@ -94,7 +94,7 @@ def _rate_table() -> dict[str, Decimal]:
     return exchange_rates()
 
 
-def _convert(amount: Decimal, source: str, target: str, rates: Mapping[str, Decimal]) -> Decimal | None:
+def convert_amount(amount: Decimal, source: str, target: str, rates: Mapping[str, Decimal]) -> Decimal | None:
     """`amount` from `source` into `target` currency through the reporting currency; None without a rate."""
     if source == target:
         return amount
@@ -131,7 +131,7 @@ def _build_lines(quote: Quote, lines: Sequence[LineInput], rates: Mapping[str, D
         quantity = _decimal(given.quantity, row, "quantity")
         if quantity <= 0:
             raise _line_error(row, "quantity must be more than zero.")
-        list_price = _convert(Decimal(product.list_price), product.currency, quote.currency, rates)
+        list_price = convert_amount(Decimal(product.list_price), product.currency, quote.currency, rates)
         if list_price is None:
             raise _line_error(row, f"{product.sku} is priced in {product.currency} and there is no exchange rate to {quote.currency}.")
         unit_price = list_price if given.unit_price in (None, "") else _decimal(given.unit_price, row, "unit price")
@@ -140,7 +140,7 @@ def _build_lines(quote: Quote, lines: Sequence[LineInput], rates: Mapping[str, D
         discount = _decimal(given.discount_pct or 0, row, "discount")
         if not Decimal(0) <= discount <= Decimal(100):
             raise _line_error(row, "discount must be between 0 and 100 %.")
-        unit_cost = None if product.unit_cost is None else _convert(Decimal(product.unit_cost), product.currency, quote.currency, rates)
+        unit_cost = None if product.unit_cost is None else convert_amount(Decimal(product.unit_cost), product.currency, quote.currency, rates)
         line = QuoteLine(
             quote=quote, position=row, product=product, description=(given.description or "")[:300].strip(),
             quantity=quantity.quantize(pricing.CENT), unit_price=unit_price.quantize(pricing.CENT),
@@ -171,6 +171,11 @@ def _apply_totals(quote: Quote, lines: Sequence[QuoteLine]) -> None:
     quote.margin_pct = totals.margin_pct
 
 
+def _fixed(value: Any) -> str:
+    """A decimal as it is stored (two places), so equal amounts always print the same."""
+    return "" if value is None or value == "" else f"{Decimal(value):.2f}"
+
+
 def content_of(quote: Quote, lines: Sequence[QuoteLine], clauses: Sequence[str]) -> dict[str, Any]:
     """Everything approval depends on: lines, prices, discounts, currency, payment and nonstandard terms.
 
@@ -179,13 +184,13 @@ def content_of(quote: Quote, lines: Sequence[QuoteLine], clauses: Sequence[str])
     return {
         "currency": quote.currency,
         "lines": [
-            [line.product_id, str(line.quantity), str(line.unit_price), str(line.discount_pct), str(line.list_price)]
+            [line.product_id, _fixed(line.quantity), _fixed(line.unit_price), _fixed(line.discount_pct), _fixed(line.list_price)]
             for line in lines
         ],
         "payment_terms_days": quote.payment_terms_days,
-        "extra_discount_pct": str(quote.extra_discount_pct or ""),
-        "sla_credit_pct": str(quote.sla_credit_pct or ""),
-        "liability_cap": "" if quote.liability_cap is None else str(quote.liability_cap),
+        "extra_discount_pct": _fixed(quote.extra_discount_pct),
+        "sla_credit_pct": _fixed(quote.sla_credit_pct),
+        "liability_cap": _fixed(quote.liability_cap),
         "delivery_terms": quote.delivery_terms.strip(),
         "clauses": [c.strip() for c in clauses],
     }
