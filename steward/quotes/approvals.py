@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -102,6 +103,22 @@ def approvers_for(role: engine.ApproverRole, owner: User) -> list[int]:
 ROLE_LABEL = {engine.ApproverRole.OWNER_MANAGER: "the owner's manager", engine.ApproverRole.DIRECTOR: "a director", engine.ApproverRole.FINANCE: "finance"}
 
 
+def merge_same_approvers(steps: Sequence[engine.Step], approvers: Sequence[Sequence[int]]) -> tuple[tuple[engine.Step, ...], tuple[tuple[int, ...], ...]]:
+    """One step per distinct set of people: when the owner's manager is also the director, they decide once,
+    at the lower level, for every reason."""
+    kept: list[engine.Step] = []
+    people: list[tuple[int, ...]] = []
+    for step, ids in zip(steps, approvers, strict=True):
+        key = tuple(sorted(ids))
+        if key in people:
+            i = people.index(key)
+            kept[i] = engine.Step(level=kept[i].level, approver=kept[i].approver, reasons=kept[i].reasons + step.reasons)
+            continue
+        kept.append(step)
+        people.append(key)
+    return tuple(kept), tuple(people)
+
+
 def plan_for(quote: Quote, *, now: dt.datetime) -> Plan:
     """The approval steps the quote's content calls for under the active rules, with their approvers."""
     facts = facts_for(quote)
@@ -114,8 +131,9 @@ def plan_for(quote: Quote, *, now: dt.datetime) -> Plan:
                 f"This quote needs approval by {ROLE_LABEL[step.approver]}, and nobody holds that role: ask an admin to assign one.",
             )
         people.append(tuple(ids))
+    merged, approvers = merge_same_approvers(steps, people)
     seen = {m.value: (str(v) if (v := facts.value(m)) is not None else None) for m in engine.Metric}
-    return Plan(steps=steps, approvers=tuple(people), facts=seen)
+    return Plan(steps=merged, approvers=approvers, facts=seen)
 
 
 def open_request(quote: Quote, plan: Plan, *, fingerprint: str, submitted_by: User, now: dt.datetime) -> ApprovalRequest:

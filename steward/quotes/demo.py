@@ -13,6 +13,8 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
 from steward.accounts.models import Account
 from steward.accounts.selectors import exchange_rates
 from steward.catalogue.models import Product
@@ -62,7 +64,8 @@ def seed_demo(ctx: Any) -> None:
         if not chunk:
             break
         last = chunk[-1][0]
-        _load(rng, now, today, chunk, products, people, directors, finance, rules, rates, per_account, serial, ctx.report)
+        with transaction.atomic():
+            _load(rng, now, today, chunk, products, people, directors, finance, rules, rates, per_account, serial, ctx.report)
 
 
 def _approvers(role: engine.ApproverRole, owner_id: int, people: dict, directors: list[int], finance: list[int]) -> list[int]:
@@ -98,14 +101,16 @@ def _load(rng, now, today, chunk, products, people, directors, finance, rules, r
         lines += p["lines"]
         clauses += [QuoteClause(quote_id=q.pk, position=i, text=t) for i, t in enumerate(p["clauses"], start=1)]
         facts = engine.QuoteFacts(totals=p["totals"], payment_term_days=q.payment_terms_days, nonstandard_terms=tuple(q.nonstandard_terms + p["clauses"]))
-        steps = engine.required_steps(facts, rules)
+        found = engine.required_steps(facts, rules)
+        ids = [[i for i in _approvers(s.approver, q.owner_id, people, directors, finance) if i != q.owner_id] or directors[:1] for s in found]
+        steps, step_people = approvals.merge_same_approvers(found, ids)
         fingerprint = engine.fingerprint(content_of(q, p["lines"], p["clauses"]))
         _settle(q, p, steps, fingerprint, now)
         if steps and q.status != QuoteStatus.DRAFT:
             request = ApprovalRequest(public_id=_uuid(rng), quote_id=q.pk, fingerprint=fingerprint, submitted_by_id=q.owner_id,
                                       status=p["request_status"], closed_at=None if p["request_status"] == RequestStatus.PENDING else q.submitted_at + dt.timedelta(hours=rng.randint(2, 60)))
             requests.append(request)
-            step_plans.append((request, steps, q))
+            step_plans.append((request, list(zip(steps, step_people, strict=True)), q))
         changes.append(audit.Change("create", "quotes.quote", str(q.public_id), q.label, q.account_id, None, {"status": q.status, "total": str(q.total), "currency": q.currency}))
     QuoteLine.objects.bulk_create(lines, batch_size=2000)
     QuoteClause.objects.bulk_create(clauses, batch_size=2000)
@@ -115,9 +120,8 @@ def _load(rng, now, today, chunk, products, people, directors, finance, rules, r
                                        "rejected_at", "rejected_by", "rejection_reason", "expired_at"], batch_size=1000)
     ApprovalRequest.objects.bulk_create(requests, batch_size=1000)
     step_rows, approver_rows = [], []
-    for request, steps, q in step_plans:
-        for index, step in enumerate(steps):
-            ids = [i for i in _approvers(step.approver, q.owner_id, people, directors, finance) if i != q.owner_id] or directors[:1]
+    for request, steps, _quote in step_plans:
+        for index, (step, ids) in enumerate(steps):
             decided = request.status == RequestStatus.APPROVED or (request.status == RequestStatus.REJECTED and index == 0)
             if request.status == RequestStatus.PENDING:
                 status = StepStatus.PENDING if index == 0 else StepStatus.WAITING

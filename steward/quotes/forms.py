@@ -47,6 +47,7 @@ class QuoteForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = Contact.objects.filter(account=account).order_by("last_name", "first_name")
         self.fields["contact"].required = False
+        self.fields["contact"].empty_label = "— no one in particular —"
         self.fields["valid_until"].required = False
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version

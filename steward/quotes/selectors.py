@@ -110,6 +110,12 @@ def current_step(quote: Quote) -> ApprovalStep | None:
     )
 
 
+def pending_steps_by_quote(quote_ids: list[int]) -> dict[int, ApprovalStep]:
+    """The step awaiting a decision for each of the given quotes, in one query."""
+    steps = ApprovalStep.objects.filter(request__quote_id__in=quote_ids, request__status=RequestStatus.PENDING, status="pending").select_related("request")
+    return {s.request.quote_id: s for s in steps}
+
+
 def can_decide(user: User, quote: Quote, *, now: dt.datetime | None = None) -> bool:
     """True when the user may decide the quote's pending step (for showing the buttons; the service re-checks)."""
     now = now or timezone.now()

@@ -225,6 +225,9 @@ def quote_pdf(request, public_id):
 def approvals_queue(request):
     """Quotes awaiting my decision (also as a delegate), and my delegations."""
     waiting = list(selectors.awaiting_decision(request.user)[:200])
+    steps = selectors.pending_steps_by_quote([q.pk for q in waiting])
+    for q in waiting:
+        q.pending_step = steps.get(q.pk)
     return render(request, "quotes/approvals.html", {"nav": "approvals", "waiting": waiting, "decision_form": DecisionForm()})
 
 

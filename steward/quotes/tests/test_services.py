@@ -286,3 +286,16 @@ def test_two_approvers_acting_at_once_cannot_both_decide_the_same_step(personas,
     step = Quote.objects.get(pk=q.pk).approval_requests.get().steps.get(index=0)
     assert step.status == StepStatus.APPROVED
     assert Quote.objects.get(pk=q.pk).approval_requests.get().steps.get(index=1).status == StepStatus.PENDING
+
+
+def test_a_manager_who_is_also_the_director_decides_once(personas, pallet):
+    from steward.users.tests.factories import UserFactory
+
+    rep = UserFactory(username="rep", role="executive", manager=personas.director)  # reports straight to the director
+    personas.account.owner = rep
+    personas.account.save()
+    q = services.quote_submit(actor=rep, quote=quote(personas, pallet, discount="25", terms=90, actor=rep))
+    steps = list(q.approval_requests.get().steps.order_by("index"))
+    assert len(steps) == 1 and [u.username for u in steps[0].approvers.all()] == ["director"]
+    assert any("Payment terms beyond Net 45" in r for r in steps[0].reasons)
+    assert services.quote_decide(actor=personas.director, quote=q, approve=True).status == QuoteStatus.APPROVED
