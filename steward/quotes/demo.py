@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +69,17 @@ def seed_demo(ctx: Any) -> None:
             _load(rng, now, today, chunk, products, people, directors, finance, rules, rates, per_account, serial, ctx.report)
 
 
+@contextmanager
+def _keeping_created_at():
+    """Demo quotes carry their historical creation time; the model would stamp 'now' on insert."""
+    field = Quote._meta.get_field("created_at")
+    field.auto_now_add = False
+    try:
+        yield
+    finally:
+        field.auto_now_add = True
+
+
 def _approvers(role: engine.ApproverRole, owner_id: int, people: dict, directors: list[int], finance: list[int]) -> list[int]:
     owner = people[owner_id]
     if role == engine.ApproverRole.FINANCE:
@@ -90,8 +102,19 @@ def _load(rng, now, today, chunk, products, people, directors, finance, rules, r
         n = int(per_account) + (1 if rng.random() < per_account % 1 else 0)
         for _ in range(n):
             planned.append(_plan(rng, now, today, account_id, owner_id, currency, name, products, rates, serial))
+    # Settle each quote's status from its content before inserting: one INSERT per table, no UPDATE pass.
+    for p in planned:
+        q = p["quote"]
+        facts = engine.QuoteFacts(totals=p["totals"], payment_term_days=q.payment_terms_days, nonstandard_terms=tuple(q.nonstandard_terms + p["clauses"]))
+        found = engine.required_steps(facts, rules)
+        ids = [[i for i in _approvers(s.approver, q.owner_id, people, directors, finance) if i != q.owner_id] or directors[:1] for s in found]
+        p["steps"], p["step_people"] = approvals.merge_same_approvers(found, ids)
+        p["fingerprint"] = engine.fingerprint(content_of(q, p["lines"], p["clauses"]))
+        _settle(q, p, p["steps"], p["fingerprint"], now)
+        q.created_at = p["created"]
     quotes = [p["quote"] for p in planned]
-    Quote.objects.bulk_create(quotes, batch_size=1000)
+    with _keeping_created_at():
+        Quote.objects.bulk_create(quotes, batch_size=1000)
     lines, clauses, requests, step_plans = [], [], [], []
     changes = []
     for p in planned:
@@ -100,24 +123,16 @@ def _load(rng, now, today, chunk, products, people, directors, finance, rules, r
             line.quote_id = q.pk
         lines += p["lines"]
         clauses += [QuoteClause(quote_id=q.pk, position=i, text=t) for i, t in enumerate(p["clauses"], start=1)]
-        facts = engine.QuoteFacts(totals=p["totals"], payment_term_days=q.payment_terms_days, nonstandard_terms=tuple(q.nonstandard_terms + p["clauses"]))
-        found = engine.required_steps(facts, rules)
-        ids = [[i for i in _approvers(s.approver, q.owner_id, people, directors, finance) if i != q.owner_id] or directors[:1] for s in found]
-        steps, step_people = approvals.merge_same_approvers(found, ids)
-        fingerprint = engine.fingerprint(content_of(q, p["lines"], p["clauses"]))
-        _settle(q, p, steps, fingerprint, now)
-        if steps and q.status != QuoteStatus.DRAFT:
-            request = ApprovalRequest(public_id=_uuid(rng), quote_id=q.pk, fingerprint=fingerprint, submitted_by_id=q.owner_id,
+        if p["steps"] and q.status != QuoteStatus.DRAFT:
+            request = ApprovalRequest(public_id=_uuid(rng), quote_id=q.pk, fingerprint=p["fingerprint"], submitted_by_id=q.owner_id,
                                       status=p["request_status"], closed_at=None if p["request_status"] == RequestStatus.PENDING else q.submitted_at + dt.timedelta(hours=rng.randint(2, 60)))
             requests.append(request)
-            step_plans.append((request, list(zip(steps, step_people, strict=True)), q))
+            step_plans.append((request, list(zip(p["steps"], p["step_people"], strict=True)), q))
         changes.append(audit.Change("create", "quotes.quote", str(q.public_id), q.label, q.account_id, None, {"status": q.status, "total": str(q.total), "currency": q.currency}))
-    QuoteLine.objects.bulk_create(lines, batch_size=2000)
-    QuoteClause.objects.bulk_create(clauses, batch_size=2000)
-    for p in planned:
-        p["quote"].created_at = p["created"]
-    Quote.objects.bulk_update(quotes, ["created_at", "status", "approval_state", "approved_fingerprint", "approved_at", "submitted_at", "sent_at", "accepted_at",
-                                       "rejected_at", "rejected_by", "rejection_reason", "expired_at"], batch_size=1000)
+    line_columns = ["quote", "position", "product", "description", "quantity", "unit_price", "discount_pct", "list_price", "unit_cost", "net_amount", "effective_discount_pct"]
+    insert_rows(QuoteLine, line_columns, ((ln.quote_id, ln.position, ln.product_id, ln.description, ln.quantity, ln.unit_price, ln.discount_pct, ln.list_price,
+                                           ln.unit_cost, ln.net_amount, ln.effective_discount_pct) for ln in lines))
+    insert_rows(QuoteClause, ["quote", "position", "text"], ((c.quote_id, c.position, c.text) for c in clauses))
     ApprovalRequest.objects.bulk_create(requests, batch_size=1000)
     step_rows, approver_rows = [], []
     for request, steps, _quote in step_plans:
