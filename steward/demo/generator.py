@@ -318,12 +318,50 @@ def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _
     t0 = time.perf_counter()
     account_refresh_coverage(account_ids=None, now=now)
     report.seconds["coverage"] = time.perf_counter() - t0
+    _run_loaders(options, now, company, report, progress)
+    t0 = time.perf_counter()
+    _refresh_statistics()
+    report.seconds["statistics"] = time.perf_counter() - t0
+    report.seconds["total"] = time.perf_counter() - started
+    return report
+
+
+def _run_loaders(options: SeedOptions, now: dt.datetime, company: Company, report: SeedReport, progress: Callable[[str], None]) -> None:
     for path in DEMO_LOADERS:
         t0 = time.perf_counter()
         loader = importlib.import_module(path)
         loader.seed_demo(DemoContext(random.Random(f"{options.seed}:{path}"), now, company, options, report, progress))
         report.seconds[path] = time.perf_counter() - t0
         progress(f"  {path}: {report.seconds[path]:.1f}s")
+
+
+def company_from_database() -> Company:
+    """The people of an already loaded portfolio, grouped as the generator made them."""
+    users = list(User.objects.filter(is_active=True).order_by("pk"))
+    by_role: dict[str, list[User]] = {}
+    for u in users:
+        by_role.setdefault(u.role, []).append(u)
+    directors = by_role.get(Role.DIRECTOR, [])
+    executives = by_role.get(Role.EXECUTIVE, [])
+    by_manager: dict[int, list[User]] = {}
+    for e in executives:
+        if e.manager_id:
+            by_manager.setdefault(e.manager_id, []).append(e)
+    admin = next((u for u in by_role.get(Role.ADMIN, [])), users[0])
+    return Company(
+        admin, directors[0] if directors else admin, by_role.get(Role.MANAGER, []), executives, by_role.get(Role.OPERATIONS, []),
+        by_role.get(Role.SPONSOR, []), list(Region.objects.all()), by_manager, by_role.get(Role.FINANCE, []),
+    )
+
+
+def generate_revenue(options: SeedOptions, *, progress: Callable[[str], None] = lambda _: None) -> SeedReport:
+    """Add the revenue-cycle demo data (DEMO_LOADERS) to a portfolio loaded earlier, e.g. a large benchmark database."""
+    started = time.perf_counter()
+    report = SeedReport()
+    now = options.now or dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with transaction.atomic():
+        _demo_catalogue()
+    _run_loaders(options, now, company_from_database(), report, progress)
     t0 = time.perf_counter()
     _refresh_statistics()
     report.seconds["statistics"] = time.perf_counter() - t0

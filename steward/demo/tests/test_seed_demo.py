@@ -85,3 +85,17 @@ def test_if_empty_leaves_a_populated_database_alone(capsys):
     call_command("seed_demo", "--accounts", "5", "--if-empty")
     assert Account.objects.count() == count
     assert "already holds accounts" in capsys.readouterr().out
+
+
+def test_revenue_data_can_be_added_to_a_portfolio_loaded_earlier(monkeypatch):
+    from steward.demo import generator
+
+    monkeypatch.setattr(generator, "DEMO_LOADERS", [])
+    generate(SeedOptions(accounts=12, seed=4, now=NOW))
+    assert not Quote.objects.exists()
+    monkeypatch.undo()
+    call_command("seed_demo", "--revenue-only", "--seed", "4", "--now", "2026-11-22T00:00:00")
+    assert Quote.objects.filter(account__in=Account.objects.all()).exists()
+    assert verify_chain().ok
+    with pytest.raises(Exception, match="already holds revenue-cycle data"):
+        call_command("seed_demo", "--revenue-only")

@@ -3,7 +3,13 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 
 from steward.accounts.models import Account
-from steward.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, SeedOptions, generate
+from steward.demo.generator import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    SeedOptions,
+    generate,
+    generate_revenue,
+)
 
 
 class Command(BaseCommand):
@@ -20,10 +26,17 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="Reference time (ISO 8601, UTC); default: today 00:00 UTC.")
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when any account exists.")
         parser.add_argument("--print-logins", action="store_true", help="Only print the demo logins.")
+        parser.add_argument(
+            "--revenue-only", action="store_true",
+            help="Add only the revenue-cycle data (quotes, orders, invoices...) to a portfolio loaded earlier that has none yet.",
+        )
 
     def handle(self, *args, **o):
         if o["print_logins"]:
             self._print_logins()
+            return
+        if o["revenue_only"]:
+            self._revenue_only(o)
             return
         if Account.objects.exists():
             if o["if_empty"]:
@@ -32,10 +45,7 @@ class Command(BaseCommand):
             raise CommandError("The database already holds accounts; seed_demo loads into an empty database only.")
         if o["accounts"] < 1:
             raise CommandError("--accounts must be at least 1.")
-        now = None
-        if o["now"]:
-            now = dt.datetime.fromisoformat(o["now"])
-            now = now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
+        now = self._now(o)
         options = SeedOptions(
             accounts=o["accounts"], seed=o["seed"], contacts_per_account=o["contacts_per_account"],
             interactions_per_account=o["interactions_per_account"], tasks_per_account=o["tasks_per_account"],
@@ -48,6 +58,27 @@ class Command(BaseCommand):
             self.stdout.write(f"  {table:<26} {n:>12,}")
         self.stdout.write(f"  loaded in {report.seconds['total']:.1f}s")
         self._print_logins()
+
+    def _revenue_only(self, o):
+        from steward.quotes.models import Quote
+
+        if not Account.objects.exists():
+            raise CommandError("--revenue-only adds to a loaded portfolio: load one first (seed_demo without it).")
+        if Quote.objects.exists():
+            raise CommandError("This database already holds revenue-cycle data.")
+        options = SeedOptions(accounts=Account.objects.count(), seed=o["seed"], order_lines_per_account=o["order_lines_per_account"], now=self._now(o))
+        self.stdout.write(f"Adding revenue-cycle data to {options.accounts:,} accounts (seed {options.seed})…")
+        report = generate_revenue(options, progress=self.stdout.write)
+        for table, n in report.rows.items():
+            self.stdout.write(f"  {table:<26} {n:>12,}")
+        self.stdout.write(f"  loaded in {report.seconds['total']:.1f}s")
+
+    @staticmethod
+    def _now(o):
+        if not o["now"]:
+            return None
+        now = dt.datetime.fromisoformat(o["now"])
+        return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
 
     def _print_logins(self):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
