@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -19,8 +18,8 @@ from steward.api.pagination import LimitOffset
 from steward.api.schemas import Payload, Text, When, optional
 from steward.catalogue.models import Product
 from steward.core.errors import NotFound, ValidationFailed
-from steward.core.pdf import pdf_response, render_pdf
-from steward.quotes import rules, selectors, services
+from steward.core.pdf import pdf_response
+from steward.quotes import documents, rules, selectors, services
 from steward.quotes.models import ApprovalRule, ApprovalStep, Delegation, Quote
 from steward.users.models import User
 
@@ -274,10 +273,14 @@ def quote_reject(request: HttpRequest, public_id: UUID, payload: DecisionIn, res
     return _act(request, public_id, response, services.quote_decide, approve=False, comment=payload.comment)
 
 
+class SendIn(Payload):
+    email: bool = Field(False, description="Email the PDF to the quote's contact and log it on the account timeline.")
+
+
 @router.post("/quotes/{public_id}/send", response={200: QuoteOut, **RESPONSES})
-def quote_send(request: HttpRequest, public_id: UUID, response: HttpResponse) -> Quote:
-    """Mark as sent; refused (409) unless the current content is approved."""
-    return _act(request, public_id, response, services.quote_send)
+def quote_send(request: HttpRequest, public_id: UUID, response: HttpResponse, payload: SendIn | None = None) -> Quote:
+    """Mark as sent (optionally emailing the PDF); refused (409) unless the current content is approved."""
+    return _act(request, public_id, response, services.quote_send, email=bool(payload and payload.email))
 
 
 @router.post("/quotes/{public_id}/accept", response={200: QuoteOut, **RESPONSES})
@@ -316,8 +319,7 @@ def quote_approvals(request: HttpRequest, public_id: UUID) -> list[Any]:
 def quote_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The quote as a PDF document."""
     quote = selectors.quote_get(user=current_user(request), public_id=public_id)
-    content = render_pdf("quotes/quote_pdf.html", {"quote": quote, "lines": list(quote.lines.all()), "clauses": list(quote.clauses.all()), "today": timezone.localdate()})
-    return pdf_response(content, f"{quote.label}.pdf")
+    return pdf_response(documents.quote_pdf(quote), f"{quote.label}.pdf")
 
 
 @router.get("/approvals", response={200: list[QuoteOut], 401: ErrorOut})

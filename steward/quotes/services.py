@@ -25,7 +25,7 @@ from steward.catalogue.models import Product
 from steward.core import audit
 from steward.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from steward.core.services import apply_fields, check_version, full_clean_or_fail
-from steward.quotes import approvals
+from steward.quotes import approvals, documents
 from steward.quotes.choices import (
     EDITABLE,
     EXPIRABLE,
@@ -520,8 +520,11 @@ def quote_decide(*, actor: User, quote: Quote, approve: bool, comment: str = "",
 
 
 @transaction.atomic
-def quote_send(*, actor: User, quote: Quote, now: dt.datetime | None = None) -> Quote:
-    """Mark an approved quote as sent to the customer. Unapproved or changed content is refused."""
+def quote_send(*, actor: User, quote: Quote, email: bool = False, now: dt.datetime | None = None) -> Quote:
+    """Mark an approved quote as sent; with `email`, mail the PDF to its contact and log it on the account timeline.
+
+    Unapproved or changed content is refused whichever way it is sent.
+    """
     now = now or timezone.now()
     _require_writer(actor, quote.account)
     quote = _locked(quote)
@@ -531,7 +534,14 @@ def quote_send(*, actor: User, quote: Quote, now: dt.datetime | None = None) -> 
         raise QuoteStateError(f"A {quote.get_status_display().lower()} quote cannot be sent.")
     _require_approved_content(quote)
     _require_valid(quote, now)
-    return _transition(actor, quote, now, "sent to the customer", status=QuoteStatus.SENT, sent_at=now)
+    event = "sent to the customer"
+    if email:
+        contact = quote.contact
+        if contact is None or not contact.email:
+            raise ValidationFailed("contact: choose a contact with an email address to email the quote to.", field_errors={"contact": ["Choose a contact with an email address."]})
+        documents.email_quote(actor=actor, quote=quote, contact=contact, now=now)
+        event = f"emailed to {contact.email}"
+    return _transition(actor, quote, now, event, status=QuoteStatus.SENT, sent_at=now)
 
 
 @transaction.atomic

@@ -16,8 +16,8 @@ from steward.accounts.selectors import account_get
 from steward.accounts.views import account_tab_context
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from, render_page_or_partial
-from steward.core.pdf import pdf_response, render_pdf
-from steward.quotes import rules, selectors, services
+from steward.core.pdf import pdf_response
+from steward.quotes import documents, rules, selectors, services
 from steward.quotes.choices import QuoteStatus
 from steward.quotes.forms import (
     ApprovalRuleForm,
@@ -158,7 +158,6 @@ def quote_edit(request, public_id):
 ACTIONS = {
     "submit": (services.quote_submit, "Submitted."),
     "withdraw": (services.quote_withdraw, "Withdrawn from approval: the quote is a draft again."),
-    "send": (services.quote_send, "Marked as sent to the customer."),
     "accept": (services.quote_accept, "Recorded as accepted by the customer."),
 }
 
@@ -174,6 +173,10 @@ def quote_action(request, public_id, action):
             if action == "submit":
                 done = "No approval needed: the quote is approved." if quote.status == QuoteStatus.APPROVED else "Submitted for approval."
             messages.success(request, done)
+        elif action == "send":
+            email = request.POST.get("email") == "1"
+            quote = services.quote_send(actor=request.user, quote=quote, email=email)
+            messages.success(request, f"Emailed to {quote.contact.email} and logged on the timeline." if email else "Marked as sent to the customer.")
         elif action == "duplicate":
             quote = services.quote_duplicate(actor=request.user, quote=quote)
             messages.success(request, f"Duplicated as {quote.label}, a draft that needs its own approval.")
@@ -218,8 +221,7 @@ def quote_decide(request, public_id):
 def quote_pdf(request, public_id):
     """The quote as the customer receives it."""
     quote = _quote_or_404(request, public_id)
-    content = render_pdf("quotes/quote_pdf.html", {"quote": quote, "lines": list(quote.lines.all()), "clauses": list(quote.clauses.all()), "today": timezone.localdate()})
-    return pdf_response(content, f"{quote.label}.pdf")
+    return pdf_response(documents.quote_pdf(quote), f"{quote.label}.pdf")
 
 
 def approvals_queue(request):

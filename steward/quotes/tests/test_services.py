@@ -299,3 +299,27 @@ def test_a_manager_who_is_also_the_director_decides_once(personas, pallet):
     assert len(steps) == 1 and [u.username for u in steps[0].approvers.all()] == ["director"]
     assert any("Payment terms beyond Net 45" in r for r in steps[0].reasons)
     assert services.quote_decide(actor=personas.director, quote=q, approve=True).status == QuoteStatus.APPROVED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_by_email_attaches_the_pdf_and_logs_it_on_the_timeline(personas, pallet, mailoutbox):
+    from steward.accounts.models import Interaction
+    from steward.accounts.tests.factories import ContactFactory
+
+    buyer = ContactFactory(account=personas.account, email="buyer@acme.example")
+    q = services.quote_submit(actor=personas.owner, quote=quote(personas, pallet, contact=buyer))
+    q = services.quote_send(actor=personas.owner, quote=q, email=True)
+    assert q.status == QuoteStatus.SENT
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["buyer@acme.example"]
+    name, content, mime = mailoutbox[0].attachments[0]
+    assert name == f"{q.label}.pdf" and mime == "application/pdf" and content.startswith(b"%PDF-")
+    logged = Interaction.objects.get(account=personas.account, kind="email")
+    assert q.label in logged.subject and list(logged.contacts.all()) == [buyer]
+
+
+def test_emailing_needs_a_contact_with_an_address(personas, pallet):
+    q = services.quote_submit(actor=personas.owner, quote=quote(personas, pallet))
+    with pytest.raises(ValidationFailed, match="contact"):
+        services.quote_send(actor=personas.owner, quote=q, email=True)
+    q.refresh_from_db()
+    assert q.status == QuoteStatus.APPROVED
