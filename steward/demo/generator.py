@@ -200,7 +200,8 @@ class DemoContext:
 
 
 # Modules that add revenue-cycle data once the portfolio is loaded, in this order; each has
-# `seed_demo(ctx: DemoContext) -> None`, reads the accounts it needs in chunks and bulk-inserts.
+# `seed_demo(ctx: DemoContext) -> None`, which reads the accounts it needs in chunks and bulk-inserts,
+# and `has_data() -> bool` (whether its tables are already filled, for `seed_demo --revenue-only`).
 DEMO_LOADERS: list[str] = [
     "steward.quotes.demo",
 ]
@@ -326,10 +327,15 @@ def generate(options: SeedOptions, *, progress: Callable[[str], None] = lambda _
     return report
 
 
-def _run_loaders(options: SeedOptions, now: dt.datetime, company: Company, report: SeedReport, progress: Callable[[str], None]) -> None:
+def _run_loaders(
+    options: SeedOptions, now: dt.datetime, company: Company, report: SeedReport, progress: Callable[[str], None], *, skip_loaded: bool = False
+) -> None:
     for path in DEMO_LOADERS:
         t0 = time.perf_counter()
         loader = importlib.import_module(path)
+        if skip_loaded and loader.has_data():
+            progress(f"  {path}: already loaded, skipped")
+            continue
         loader.seed_demo(DemoContext(random.Random(f"{options.seed}:{path}"), now, company, options, report, progress))
         report.seconds[path] = time.perf_counter() - t0
         progress(f"  {path}: {report.seconds[path]:.1f}s")
@@ -355,13 +361,15 @@ def company_from_database() -> Company:
 
 
 def generate_revenue(options: SeedOptions, *, progress: Callable[[str], None] = lambda _: None) -> SeedReport:
-    """Add the revenue-cycle demo data (DEMO_LOADERS) to a portfolio loaded earlier, e.g. a large benchmark database."""
+    """Add the revenue-cycle demo data (DEMO_LOADERS) to a portfolio loaded earlier, e.g. a large benchmark database.
+
+    Loaders whose tables already hold rows are skipped, so it can be run again after an app adds its loader."""
     started = time.perf_counter()
     report = SeedReport()
     now = options.now or dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with transaction.atomic():
         _demo_catalogue()
-    _run_loaders(options, now, company_from_database(), report, progress)
+    _run_loaders(options, now, company_from_database(), report, progress, skip_loaded=True)
     t0 = time.perf_counter()
     _refresh_statistics()
     report.seconds["statistics"] = time.perf_counter() - t0

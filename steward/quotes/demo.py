@@ -44,6 +44,11 @@ def _uuid(rng) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
+def has_data() -> bool:
+    """Whether quotes are already loaded."""
+    return Quote.objects.exists()
+
+
 def seed_demo(ctx: Any) -> None:
     """Load demo quotes for every account, in chunks, with their approval history; audited."""
     rng, now = ctx.rng, ctx.now

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--print-logins", action="store_true", help="Only print the demo logins.")
         parser.add_argument(
             "--revenue-only", action="store_true",
-            help="Add only the revenue-cycle data (quotes, orders, invoices...) to a portfolio loaded earlier that has none yet.",
+            help="Add the revenue-cycle data (quotes, orders, invoices...) to a portfolio loaded earlier; parts already loaded are skipped.",
         )
 
     def handle(self, *args, **o):
@@ -60,12 +60,8 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _revenue_only(self, o):
-        from steward.quotes.models import Quote
-
         if not Account.objects.exists():
             raise CommandError("--revenue-only adds to a loaded portfolio: load one first (seed_demo without it).")
-        if Quote.objects.exists():
-            raise CommandError("This database already holds revenue-cycle data.")
         options = SeedOptions(accounts=Account.objects.count(), seed=o["seed"], order_lines_per_account=o["order_lines_per_account"], now=self._now(o))
         self.stdout.write(f"Adding revenue-cycle data to {options.accounts:,} accounts (seed {options.seed})…")
         report = generate_revenue(options, progress=self.stdout.write)
