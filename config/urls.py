@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("steward.web.urls")),
     path("", include("steward.accounts.urls")),
     path("", include("steward.catalogue.urls")),
+    path("", include("steward.pipeline.urls")),
 ]

@@ -79,6 +79,10 @@ class OpportunityLine(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product}"
 
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
 
 class Quota(VersionedModel):
     """What a person is expected to book (close won) in a month, quarter or year."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
 
@@ -52,7 +53,7 @@ def stage_get(*, public_id: Any) -> OpportunityStage:
     """One stage by public id, or NotFound."""
     try:
         return OpportunityStage.objects.get(public_id=public_id)
-    except (OpportunityStage.DoesNotExist, ValueError, TypeError) as exc:
+    except (OpportunityStage.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise NotFound("No such stage.") from exc
 
 
@@ -74,7 +75,7 @@ def opportunity_get(*, user: User, public_id: Any) -> Opportunity:
             .select_related("account", "account__tier", "stage", "owner", "created_by")
             .get(public_id=public_id)
         )
-    except (Opportunity.DoesNotExist, ValueError, TypeError) as exc:
+    except (Opportunity.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise NotFound("No such opportunity.") from exc
 
 
@@ -331,7 +332,7 @@ def quota_get(*, user: User, public_id: Any) -> Quota:
     """One visible quota, or NotFound."""
     try:
         return quotas_visible_to(user).select_related("user").get(public_id=public_id)
-    except (Quota.DoesNotExist, ValueError, TypeError) as exc:
+    except (Quota.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise NotFound("No such quota.") from exc
 
 
