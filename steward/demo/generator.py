@@ -201,7 +201,9 @@ class DemoContext:
 
 # Modules that add revenue-cycle data once the portfolio is loaded, in this order; each has
 # `seed_demo(ctx: DemoContext) -> None`, reads the accounts it needs in chunks and bulk-inserts.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "steward.pipeline.demo",
+]
 
 
 def _account_name(rng: random.Random, country: str, used: set[str]) -> str:
