@@ -218,7 +218,7 @@ def _weighted(per_currency: dict[str, Decimal], probability: int) -> dict[str, D
     return {c: v * probability / 100 for c, v in per_currency.items()}
 
 
-def pipeline_board(*, user: User, scope: OwnerScope, cards_per_column: int = 30) -> Board:
+def pipeline_board(*, user: User, scope: OwnerScope, cards_per_column: int = 12) -> Board:
     """Open opportunities per open stage: count, total and weighted total, the soonest to close as cards."""
     columns_stages = open_stages()
     rates, target = exchange_rates(), settings.REPORTING_CURRENCY
