@@ -373,7 +373,7 @@ def quota_attainment(*, user: User, kind: str, start: dt.date) -> AttainmentRepo
     rates, target = exchange_rates(), settings.REPORTING_CURRENCY
     everyone = sees_everything(user)
     scope = None if everyone else sorted(user_ids_in_scope(user))
-    people_qs = User.objects.filter(is_active=True) if everyone else User.objects.filter(id__in=scope)
+    people_qs = User.objects.filter(is_active=True) if scope is None else User.objects.filter(id__in=scope)
     people = {u.pk: u for u in people_qs.only("id", "username", "first_name", "last_name", "role", "manager_id", "title")}
     unconverted: dict[str, Decimal] = {}
 
