@@ -170,8 +170,12 @@ def owner_scopes(user: User) -> list[OwnerScope]:
         teams = Team.objects.order_by("name")
         if not user.is_admin_role:
             teams = teams.filter(Q(lead_id__in=in_scope) | Q(members__id__in=in_scope)).distinct()
+        teams = list(teams)
+        by_team: dict[int, set[int]] = {}
+        for team_id, uid in User.objects.filter(team__in=[t.pk for t in teams]).values_list("team_id", "id"):
+            by_team.setdefault(team_id, set()).add(uid)
         for team in teams:
-            members = set(team.members.values_list("id", flat=True)) | ({team.lead_id} if team.lead_id else set())
+            members = by_team.get(team.pk, set()) | ({team.lead_id} if team.lead_id else set())
             if not user.is_admin_role:
                 members &= in_scope
             scopes.append(OwnerScope(f"squad:{team.public_id}", f"Team {team.name}", Q(owner_id__in=sorted(members))))
