@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("steward.accounts.urls")),
     path("", include("steward.catalogue.urls")),
     path("", include("steward.quotes.urls")),
+    path("", include("steward.pipeline.urls")),
 ]

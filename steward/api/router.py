@@ -12,6 +12,7 @@ from steward.api import errors
 from steward.api.auth import auth_methods, current_user
 from steward.api.docs import LocalSwagger, docs_asset
 from steward.catalogue.api import router as catalogue_router
+from steward.pipeline.api import router as pipeline_router
 from steward.quotes.api import router as quotes_router
 
 
@@ -32,7 +33,9 @@ api = StewardAPI(
     title="Steward API",
     version="1",
     description=(
-        "Accounts, contacts, interactions, tasks, the product catalogue, and quotes with their approvals. Authenticate with `Authorization: Bearer stw_...`"
+        "Accounts, contacts, interactions, tasks and the product catalogue."
+        " Opportunities move through configurable stages; quotas and their attainment roll up the reporting line."
+        " Quotes carry nonstandard terms and cannot be sent until approved. Authenticate with `Authorization: Bearer stw_...`"
         " (tokens are created in the web UI) or a logged-in session with the CSRF token."
         " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
     ),
@@ -43,6 +46,7 @@ api = StewardAPI(
 errors.install(api)
 api.add_router("", accounts_router)
 api.add_router("", catalogue_router)
+api.add_router("", pipeline_router)
 api.add_router("", quotes_router)
 
 

@@ -203,6 +203,7 @@ class DemoContext:
 # `seed_demo(ctx: DemoContext) -> None`, which reads the accounts it needs in chunks and bulk-inserts,
 # and `has_data() -> bool` (whether its tables are already filled, for `seed_demo --revenue-only`).
 DEMO_LOADERS: list[str] = [
+    "steward.pipeline.demo",
     "steward.quotes.demo",
 ]
 

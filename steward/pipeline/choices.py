@@ -22,3 +22,20 @@ class LossReason(models.TextChoices):
     PRODUCT_FIT = "product_fit", "Product fit"
     RELATIONSHIP = "relationship", "Relationship"
     OTHER = "other", "Other"
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", "Month"
+    QUARTER = "quarter", "Quarter"
+    YEAR = "year", "Year"
+
+
+# Stages a new installation starts with: (name, probability %, outcome).
+DEFAULT_STAGES = [
+    ("Prospecting", 10, StageOutcome.OPEN),
+    ("Qualification", 25, StageOutcome.OPEN),
+    ("Proposal", 50, StageOutcome.OPEN),
+    ("Negotiation", 75, StageOutcome.OPEN),
+    ("Closed won", 100, StageOutcome.WON),
+    ("Closed lost", 0, StageOutcome.LOST),
+]

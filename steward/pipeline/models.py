@@ -10,7 +10,7 @@ from django.db import models
 
 from steward.accounts.models import CURRENCY_CODE
 from steward.core.models import TimeStampedModel, VersionedModel
-from steward.pipeline.choices import LossReason, OpportunityType, StageOutcome
+from steward.pipeline.choices import LossReason, OpportunityType, PeriodKind, StageOutcome
 
 
 class OpportunityStage(TimeStampedModel):
@@ -57,6 +57,7 @@ class Opportunity(VersionedModel):
             models.Index(fields=["owner", "stage", "close_date"], name="opp_owner_stage_idx"),
             models.Index(fields=["account", "close_date"], name="opp_account_close_idx"),
             models.Index(fields=["stage", "close_date"], name="opp_stage_close_idx"),
+            models.Index(fields=["closed_at", "owner"], name="opp_closed_owner_idx"),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="opportunity_amount_not_negative")]
 
@@ -77,3 +78,28 @@ class OpportunityLine(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product}"
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class Quota(VersionedModel):
+    """What a person is expected to book (close won) in a month, quarter or year."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quotas")
+    kind = models.CharField("period", max_length=10, choices=PeriodKind.choices, default=PeriodKind.QUARTER)
+    period_start = models.DateField(help_text="First day of the month, quarter or year; other dates are moved to it.")
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    currency = models.CharField(max_length=3, default="EUR", validators=[CURRENCY_CODE])
+
+    class Meta:
+        ordering = ["-period_start", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "period_start"], name="quota_one_per_user_period"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="quota_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["kind", "period_start"], name="quota_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} {self.period_start:%Y-%m-%d}: {self.amount} {self.currency}"

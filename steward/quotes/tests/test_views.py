@@ -161,3 +161,18 @@ def test_the_quote_list_reads_in_a_fixed_number_of_queries(client, personas, pal
     with django_assert_max_num_queries(14):
         response = client.get(reverse("quotes:list"))
     assert response.status_code == 200 and response.content.decode().count('class="row-title"') == 25
+
+
+def test_a_quote_made_from_an_opportunity_is_linked_to_it(client, personas, pallet):
+    from steward.pipeline.models import Opportunity, OpportunityStage
+
+    stage = OpportunityStage.objects.filter(outcome="open").order_by("position").first()
+    opp = Opportunity.objects.create(account=personas.account, name="Pallet roll-out", stage=stage, amount=Decimal(1000), close_date="2027-01-31", owner=personas.owner)
+    client.force_login(personas.owner)
+    page = client.get(reverse("pipeline:detail", args=[opp.public_id])).content.decode()
+    assert "opportunity-new-quote" in page
+    url = reverse("quotes:create", args=[personas.account.public_id]) + f"?opportunity={opp.public_id}"
+    assert client.post(url, form_data(pallet)).status_code == 302
+    q = Quote.objects.get()
+    assert q.opportunity == opp
+    assert q.label in client.get(reverse("pipeline:detail", args=[opp.public_id])).content.decode()
