@@ -167,10 +167,10 @@ def owner_scopes(user: User) -> list[OwnerScope]:
         scopes.append(OwnerScope("team", "My team (everyone reporting to me)", in_scope_q(user, "owner_id")))
     scopes.append(OwnerScope("mine", "Mine", Q(owner_id=user.pk)))
     if user.role in (Role.DIRECTOR, Role.ADMIN) or user.is_superuser:
-        teams = Team.objects.order_by("name")
+        team_qs = Team.objects.order_by("name")
         if not user.is_admin_role:
-            teams = teams.filter(Q(lead_id__in=in_scope) | Q(members__id__in=in_scope)).distinct()
-        teams = list(teams)
+            team_qs = team_qs.filter(Q(lead_id__in=in_scope) | Q(members__id__in=in_scope)).distinct()
+        teams = list(team_qs)
         by_team: dict[int, set[int]] = {}
         for team_id, uid in User.objects.filter(team__in=[t.pk for t in teams]).values_list("team_id", "id"):
             by_team.setdefault(team_id, set()).add(uid)

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -62,7 +63,7 @@ def facts_for(quote: Quote) -> engine.QuoteFacts:
         pricing.Line(quantity=ln.quantity, list_price=ln.list_price, unit_price=ln.unit_price, discount_pct=ln.discount_pct, unit_cost=ln.unit_cost)
         for ln in quote.lines.all()
     ]
-    totals = pricing.quote_totals(lines, extra_discount_pct=quote.extra_discount_pct or 0)
+    totals = pricing.quote_totals(lines, extra_discount_pct=quote.extra_discount_pct or Decimal(0))
     clauses = [f"clause: {t[:40]}" for t in quote.clauses.values_list("text", flat=True)]
     reporting = settings.REPORTING_CURRENCY
     converted = None

@@ -216,7 +216,7 @@ def _clean_clauses(clauses: Sequence[str]) -> list[str]:
 def _check_references(actor: User, quote: Quote) -> None:
     if quote.contact_id and not Contact.objects.filter(pk=quote.contact_id, account_id=quote.account_id).exists():
         raise ValidationFailed("contact: choose a contact of this account.", field_errors={"contact": ["Choose a contact of this account."]})
-    if quote.opportunity_id and quote.opportunity.account_id != quote.account_id:
+    if quote.opportunity is not None and quote.opportunity.account_id != quote.account_id:
         raise ValidationFailed("opportunity: choose an opportunity of this account.", field_errors={"opportunity": ["Choose an opportunity of this account."]})
     if quote.owner_id and not User.objects.filter(pk=quote.owner_id, is_active=True).exists():
         raise ValidationFailed("owner: choose an active colleague.", field_errors={"owner": ["Choose an active colleague."]})
