@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import PROTECT, RESTRICT, Count, F, Max, Q
 from django.utils import timezone
 
 from steward.accounts import choices
@@ -149,6 +149,13 @@ def account_delete(*, actor: User, account: Account, expected_version: int | Non
             "This account has subsidiaries: move or delete them first.",
             field_errors={"parent": ["Subsidiaries still point to this account."]},
         )
+    kept = _kept_records(account)
+    if kept:
+        message = (
+            f"This account has {', '.join(kept)}, which are kept for the record, so it cannot be deleted."
+            " Set its lifecycle stage to Churned instead."
+        )
+        raise ValidationFailed(message, field_errors={"__all__": [message]})
     changes = [
         audit.Change("delete", "accounts.contact", str(c.public_id), str(c), account.pk, audit.snapshot(c), None)
         for c in account.contacts.all()
@@ -166,6 +173,16 @@ def account_delete(*, actor: User, account: Account, expected_version: int | Non
     )
     audit.record_changes(actor=actor, changes=changes)
     account.delete()
+
+
+def _kept_records(account: Account) -> list[str]:
+    """Names of the records other apps protect from the account's deletion (orders, quotes, ...), one EXISTS each."""
+    kept = []
+    for rel in Account._meta.related_objects:
+        if rel.one_to_many and rel.on_delete in (PROTECT, RESTRICT):
+            if rel.related_model._default_manager.filter(**{rel.field.name: account}).exists():
+                kept.append(str(rel.related_model._meta.verbose_name_plural))
+    return sorted(set(kept))
 
 
 @transaction.atomic

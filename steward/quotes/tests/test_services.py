@@ -323,3 +323,13 @@ def test_emailing_needs_a_contact_with_an_address(personas, pallet):
         services.quote_send(actor=personas.owner, quote=q, email=True)
     q.refresh_from_db()
     assert q.status == QuoteStatus.APPROVED
+
+
+def test_an_account_with_quotes_cannot_be_deleted_and_says_why(personas, pallet):
+    from steward.accounts.models import Account
+    from steward.accounts.services import account_delete
+
+    quote(personas, pallet)
+    with pytest.raises(ValidationFailed, match="quotes, which are kept for the record"):
+        account_delete(actor=personas.owner, account=personas.account)
+    assert Account.objects.filter(pk=personas.account.pk).exists()
