@@ -1,5 +1,6 @@
 """Suite-wide fixtures: the access personas every channel is tested with."""
 
+import importlib
 import os
 from dataclasses import dataclass
 
@@ -11,6 +12,31 @@ os.environ.setdefault("STEWARD_TESTING", "1")
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+# Rows the data migrations put in (tiers, opportunity stages, approval rules). A transactional test (browser
+# tests, concurrency tests) ends with a flush that empties them, so such tests put them back first.
+DEFAULT_DATA = [
+    ("accounts.Tier", "steward.accounts.migrations.0003_default_tiers", "create_tiers"),
+    ("pipeline.OpportunityStage", "steward.pipeline.migrations.0003_default_stages", "add_stages"),
+    ("quotes.ApprovalRule", "steward.quotes.migrations.0002_default_rules", "add_rules"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _default_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"live_server", "transactional_db"} & set(request.fixturenames)
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for label, module, function in DEFAULT_DATA:
+        if not apps.get_model(label).objects.exists():
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @dataclass
