@@ -25,3 +25,18 @@ class LineStatus(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class ChangeKind(models.TextChoices):
+    PROMISED_DATE = "promised_date", "Promised date changed"
+    REQUESTED_DATE = "requested_date", "Requested date changed"
+    LINE_ADDED = "line_added", "Line added"
+    LINE_CHANGED = "line_changed", "Line changed"
+    LINE_CANCELLED = "line_cancelled", "Line cancelled"
+    BACKORDERED = "backordered", "Line backordered"
+    BACKORDER_RELEASED = "backorder_released", "Backorder released"
+    HOLD = "hold", "Put on hold"
+    RELEASE = "release", "Released from hold"
+    CANCELLED = "cancelled", "Order cancelled"
+    SHIPPED = "shipped", "Shipment sent"
+    DELIVERED = "delivered", "Shipment delivered"

@@ -10,7 +10,7 @@ from django.db import models
 
 from steward.accounts.models import CURRENCY_CODE
 from steward.core.models import TimeStampedModel, VersionedModel
-from steward.orders.choices import LineStatus, OrderStatus
+from steward.orders.choices import ChangeKind, LineStatus, OrderStatus
 
 
 class Order(VersionedModel):
@@ -34,6 +34,14 @@ class Order(VersionedModel):
         help_text="Who keeps this order moving (usually the account's operations manager).",
     )
     notes = models.TextField(blank=True)
+    contact = models.ForeignKey(
+        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders",
+        help_text="Who receives change notifications and the progress report.",
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Days to pay an invoice of this order; empty means the standard terms.",
+    )
+    hold_reason = models.CharField(max_length=300, blank=True, help_text="Why the order is on hold (while it is).")
     total_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     delivered_on = models.DateField(null=True, blank=True, help_text="When the last of it was delivered.")
     is_on_time = models.BooleanField(null=True, help_text="Delivered by the promised date; unknown until delivered.")
@@ -51,6 +59,13 @@ class Order(VersionedModel):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def effective_payment_terms_days(self) -> int:
+        """The payment terms that apply: the order's own, or the standard terms."""
+        if self.payment_terms_days is None:
+            return int(settings.STEWARD_STANDARD_PAYMENT_TERMS_DAYS)
+        return int(self.payment_terms_days)
+
 
 class OrderLine(TimeStampedModel):
     """One product on an order; shipped and delivered quantities are kept from the shipments."""
@@ -66,6 +81,8 @@ class OrderLine(TimeStampedModel):
     status = models.CharField(max_length=20, choices=LineStatus.choices, default=LineStatus.OPEN)
     shipped_quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
     delivered_quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    backorder_reason = models.CharField(max_length=300, blank=True)
+    backorder_expected_on = models.DateField(null=True, blank=True, help_text="When stock is expected (while backordered).")
 
     class Meta:
         ordering = ["order", "position", "id"]
@@ -73,6 +90,13 @@ class OrderLine(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.order.number}/{self.position}"
+
+    @property
+    def open_quantity(self) -> Decimal:
+        """What is still to ship (nothing on a cancelled line)."""
+        if self.status == LineStatus.CANCELLED:
+            return Decimal(0)
+        return max(self.quantity - self.shipped_quantity, Decimal(0))
 
 
 class Shipment(TimeStampedModel):
@@ -104,3 +128,24 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} of line {self.order_line_id}"
+
+
+class OrderChange(models.Model):
+    """One change the customer should know about: what changed, from what to what, why, who and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="changes")
+    line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    kind = models.CharField(max_length=30, choices=ChangeKind.choices)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    occurred_at = models.DateTimeField()
+    notified_to = models.EmailField(blank=True, help_text="Who was emailed about it; empty when the order has no contact.")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["order", "-occurred_at"], name="order_change_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.get_kind_display()}"
