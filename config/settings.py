@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "steward.pipeline",
     "steward.orders",
     "steward.quotes",
+    "steward.billing",
     "steward.jobs",
     "steward.web",
     "steward.api",

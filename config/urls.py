@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("steward.catalogue.urls")),
     path("", include("steward.quotes.urls")),
     path("", include("steward.pipeline.urls")),
+    path("", include("steward.billing.urls")),
 ]
