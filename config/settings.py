@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "steward.pipeline",
     "steward.orders",
     "steward.quotes",
+    "steward.contracts",
     "steward.billing",
     "steward.jobs",
     "steward.web",
@@ -160,6 +161,8 @@ REPORTING_CURRENCY = (env_str("REPORTING_CURRENCY") or "EUR").upper()
 STEWARD_STANDARD_PAYMENT_TERMS_DAYS = env_int("STEWARD_STANDARD_PAYMENT_TERMS_DAYS", 30)
 # A new quote is valid for this many days unless its owner sets another date.
 STEWARD_QUOTE_VALIDITY_DAYS = env_int("STEWARD_QUOTE_VALIDITY_DAYS", 30)
+# The renewal job opens a renewal opportunity for a contract this many days before it ends.
+STEWARD_RENEWAL_LEAD_DAYS = env_int("STEWARD_RENEWAL_LEAD_DAYS", 120)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("steward.catalogue.urls")),
     path("", include("steward.quotes.urls")),
     path("", include("steward.pipeline.urls")),
+    path("", include("steward.contracts.urls")),
     path("", include("steward.billing.urls")),
 ]

@@ -12,6 +12,7 @@ from steward.api import errors
 from steward.api.auth import auth_methods, current_user
 from steward.api.docs import LocalSwagger, docs_asset
 from steward.catalogue.api import router as catalogue_router
+from steward.contracts.api import router as contracts_router
 from steward.pipeline.api import router as pipeline_router
 from steward.quotes.api import router as quotes_router
 
@@ -35,7 +36,7 @@ api = StewardAPI(
     description=(
         "Accounts, contacts, interactions, tasks and the product catalogue."
         " Opportunities move through configurable stages; quotas and their attainment roll up the reporting line."
-        " Quotes carry nonstandard terms and cannot be sent until approved. Authenticate with `Authorization: Bearer stw_...`"
+        " Quotes carry nonstandard terms and cannot be sent until approved. Contracts carry their term, value, notice deadline and service levels; renewals due come in 30/60/90/120-day bands. Authenticate with `Authorization: Bearer stw_...`"
         " (tokens are created in the web UI) or a logged-in session with the CSRF token."
         " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
     ),
@@ -48,6 +49,7 @@ api.add_router("", accounts_router)
 api.add_router("", catalogue_router)
 api.add_router("", pipeline_router)
 api.add_router("", quotes_router)
+api.add_router("", contracts_router)
 
 
 class MeOut(Schema):
