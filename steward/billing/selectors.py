@@ -41,6 +41,7 @@ from steward.core.errors import NotFound
 from steward.users.models import User
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 INVOICE_SORTS = {
     "number": ("number",), "-number": ("-number",),
@@ -274,7 +275,7 @@ def account_receivables(*, account: Account, as_of: dt.date) -> AccountReceivabl
     by_currency = {}
     grouped: Any = owing.values("currency")
     for row in grouped.annotate(**_bucket_sums(as_of, F("balance"))).order_by("currency"):
-        by_currency[row["currency"]] = ageing.Ageing(buckets={k: row[k] or ZERO for k in ageing.BUCKET_KEYS})
+        by_currency[row["currency"]] = ageing.Ageing(buckets={k: Decimal(row[k] or 0).quantize(CENT) for k in ageing.BUCKET_KEYS})
     window = qs.filter(status=InvoiceStatus.PAID, paid_on__gte=as_of - dt.timedelta(days=ageing.LATE_WINDOW_DAYS), paid_on__lte=as_of)
     figures = window.aggregate(pay=Avg("days_to_pay"), late=Avg("days_late"), n=Count("id"))
     oldest = owing.aggregate(d=Min("due_on"))["d"]
