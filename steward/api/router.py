@@ -11,6 +11,7 @@ from steward.accounts.api import router as accounts_router
 from steward.api import errors
 from steward.api.auth import auth_methods, current_user
 from steward.api.docs import LocalSwagger, docs_asset
+from steward.billing.api import router as billing_router
 from steward.catalogue.api import router as catalogue_router
 from steward.contracts.api import router as contracts_router
 from steward.pipeline.api import router as pipeline_router
@@ -36,6 +37,7 @@ api = StewardAPI(
     description=(
         "Accounts, contacts, interactions, tasks and the product catalogue."
         " Opportunities move through configurable stages; quotas and their attainment roll up the reporting line."
+        " Invoices come from orders (never billing a quantity twice), by hand or by import; payments may be partial, never more than the balance; receivables age in 30-day buckets."
         " Quotes carry nonstandard terms and cannot be sent until approved. Contracts carry their term, value, notice deadline and service levels; renewals due come in 30/60/90/120-day bands. Authenticate with `Authorization: Bearer stw_...`"
         " (tokens are created in the web UI) or a logged-in session with the CSRF token."
         " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
@@ -49,6 +51,7 @@ api.add_router("", accounts_router)
 api.add_router("", catalogue_router)
 api.add_router("", pipeline_router)
 api.add_router("", quotes_router)
+api.add_router("", billing_router)
 api.add_router("", contracts_router)
 
 
