@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("steward.catalogue.urls")),
     path("", include("steward.quotes.urls")),
     path("", include("steward.pipeline.urls")),
+    path("", include("steward.orders.urls")),
     path("", include("steward.contracts.urls")),
     path("", include("steward.billing.urls")),
 ]
