@@ -53,10 +53,11 @@ class ContractForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             self.fields["products"].initial = kept
-            if not self.instance.total_value_given:
-                self.initial["total_value"] = None
         else:
-            self.fields["currency"].initial = account.currency
+            self.initial["currency"] = account.currency
+        if not self.instance.total_value_given:
+            # Empty means "computed": showing the model's 0 would submit it as a negotiated total.
+            self.initial["total_value"] = None
 
     def term_data(self) -> dict:
         data = {k: self.cleaned_data.get(k) for k in TERM_FIELDS if k in self.cleaned_data}
@@ -69,7 +70,7 @@ class ContractForm(forms.ModelForm):
 
 
 class ServiceLevelForm(forms.Form):
-    kind = forms.ChoiceField(choices=ServiceLevelKind.choices, required=False)
+    kind = forms.ChoiceField(choices=[("", "— kind —"), *ServiceLevelKind.choices], required=False)
     metric = forms.CharField(required=False, max_length=120)
     target = forms.DecimalField(required=False, min_value=Decimal(0), max_digits=12, decimal_places=2)
     unit = forms.ChoiceField(choices=ServiceLevelUnit.choices, required=False)

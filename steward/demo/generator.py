@@ -205,6 +205,7 @@ class DemoContext:
 DEMO_LOADERS: list[str] = [
     "steward.pipeline.demo",
     "steward.quotes.demo",
+    "steward.billing.demo",
     "steward.contracts.demo",
 ]
 

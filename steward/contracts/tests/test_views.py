@@ -57,6 +57,8 @@ def test_create_from_the_account_tab_then_activate(client, personas):
     client.force_login(personas.owner)
     tab = client.get(reverse("contracts:account", args=[personas.account.public_id])).content.decode()
     assert "No contracts yet" in tab and "New contract" in tab
+    blank = client.get(reverse("contracts:create", args=[personas.account.public_id])).content.decode()
+    assert 'name="total_value" step="0.01" id="id_total_value"' in blank or 'value="0' not in blank.split('name="total_value"')[1][:60]
     response = client.post(reverse("contracts:create", args=[personas.account.public_id]), form_data(products=[str(pallet.pk)]))
     c = Contract.objects.get()
     assert response.status_code == 302 and c.status == ContractStatus.DRAFT and c.total_value == Decimal("120000.00")
