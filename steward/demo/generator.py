@@ -205,7 +205,6 @@ class DemoContext:
 DEMO_LOADERS: list[str] = [
     "steward.pipeline.demo",
     "steward.quotes.demo",
-    "steward.billing.demo",
     "steward.contracts.demo",
 ]
 
