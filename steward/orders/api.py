@@ -47,7 +47,9 @@ class OrderIn(Payload):
     ship_to: Text = ""
     contact_id: UUID | None = None
     notes: Text = ""
-    payment_terms_days: int | None = Field(None, description="Net N days; leave out for the standard terms.")
+    payment_terms_days: int | None = Field(
+        None, description="Net N days; leave out for the standard terms."
+    )
     lines: list[LineIn]
 
 
@@ -192,7 +194,10 @@ class OrderQuery(Schema):
     flag: Text = Field("", description="late, at_risk or open.")
     account_id: UUID | None = None
     owner: Text = Field("", description='A username, or "me".')
-    sort: Text = Field("-ordered", description="number, account, ordered, promised, total or status; prefix - to reverse.")
+    sort: Text = Field(
+        "-ordered",
+        description="number, account, ordered, promised, total or status; prefix - to reverse.",
+    )
 
 
 class OtifOut(Schema):
@@ -235,8 +240,14 @@ class OtifQuery(Schema):
 
 def _otif_out(period: str, f: Any) -> OtifOut:
     return OtifOut(
-        period=period, delivered=f.delivered, on_time=f.on_time, in_full=f.in_full, on_time_in_full=f.on_time_in_full,
-        otif_pct=f.otif_pct, on_time_pct=f.on_time_pct, in_full_pct=f.in_full_pct,
+        period=period,
+        delivered=f.delivered,
+        on_time=f.on_time,
+        in_full=f.in_full,
+        on_time_in_full=f.on_time_in_full,
+        otif_pct=f.otif_pct,
+        on_time_pct=f.on_time_pct,
+        in_full_pct=f.in_full_pct,
     )
 
 
@@ -247,8 +258,19 @@ def _lines(payload_lines: list[LineIn]) -> list[dict[str, Any]]:
     for row, ln in enumerate(payload_lines, start=1):
         product = products.get(ln.sku.strip().upper())
         if product is None:
-            raise ValidationFailed(f"Line {row}: no product with SKU {ln.sku}.", field_errors={"lines": [f"Line {row}: no product with SKU {ln.sku}."]})
-        result.append({"product": product, "quantity": ln.quantity, "unit_price": ln.unit_price, "discount_percent": ln.discount_percent, "description": ln.description})
+            raise ValidationFailed(
+                f"Line {row}: no product with SKU {ln.sku}.",
+                field_errors={"lines": [f"Line {row}: no product with SKU {ln.sku}."]},
+            )
+        result.append(
+            {
+                "product": product,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "discount_percent": ln.discount_percent,
+                "description": ln.description,
+            }
+        )
     return result
 
 
@@ -257,7 +279,10 @@ def _contact(user: User, ref: UUID | None, account_pk: int) -> Contact | None:
         return None
     contact = contacts_visible_to(user).filter(public_id=ref, account_id=account_pk).first()
     if contact is None:
-        raise ValidationFailed("contact_id: no such contact on this account.", field_errors={"contact_id": ["No such contact on this account."]})
+        raise ValidationFailed(
+            "contact_id: no such contact on this account.",
+            field_errors={"contact_id": ["No such contact on this account."]},
+        )
     return contact
 
 
@@ -285,12 +310,22 @@ def order_list(request: HttpRequest, filters: Query[OrderQuery]) -> QuerySet[Ord
     """Orders the caller may see, filtered (status, late, at risk, account, owner) and sorted."""
     user = current_user(request)
     wanted = selectors.OrderFilters(
-        q=filters.q, status=filters.status, flag=filters.flag, account=str(filters.account_id or ""), owner=filters.owner,
+        q=filters.q,
+        status=filters.status,
+        flag=filters.flag,
+        account=str(filters.account_id or ""),
+        owner=filters.owner,
     )
-    qs = selectors.order_list(user=user, filters=wanted, today=timezone.localdate(), sort=filters.sort)
+    qs = selectors.order_list(
+        user=user, filters=wanted, today=timezone.localdate(), sort=filters.sort
+    )
     return qs.select_related("contact").prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position")),
-        Prefetch("shipments", queryset=Shipment.objects.prefetch_related("lines__order_line__product")),
+        Prefetch(
+            "lines", queryset=OrderLine.objects.select_related("product").order_by("position")
+        ),
+        Prefetch(
+            "shipments", queryset=Shipment.objects.prefetch_related("lines__order_line__product")
+        ),
     )
 
 
@@ -300,11 +335,22 @@ def order_create(request: HttpRequest, payload: OrderIn, response: HttpResponse)
     user = current_user(request)
     account = accounts_visible_to(user).filter(public_id=payload.account_id).first()
     if account is None:
-        raise ValidationFailed("account_id: no such account.", field_errors={"account_id": ["No such account."]})
+        raise ValidationFailed(
+            "account_id: no such account.", field_errors={"account_id": ["No such account."]}
+        )
     order = services.order_create(
-        actor=user, account=account, lines=_lines(payload.lines), requested_date=payload.requested_date, promised_date=payload.promised_date,
-        ordered_on=payload.ordered_on, currency=payload.currency, customer_reference=payload.customer_reference, ship_to=payload.ship_to,
-        contact=_contact(user, payload.contact_id, account.pk), notes=payload.notes, payment_terms_days=payload.payment_terms_days,
+        actor=user,
+        account=account,
+        lines=_lines(payload.lines),
+        requested_date=payload.requested_date,
+        promised_date=payload.promised_date,
+        ordered_on=payload.ordered_on,
+        currency=payload.currency,
+        customer_reference=payload.customer_reference,
+        ship_to=payload.ship_to,
+        contact=_contact(user, payload.contact_id, account.pk),
+        notes=payload.notes,
+        payment_terms_days=payload.payment_terms_days,
     )
     return created(request, response, _fresh(user, order))
 
@@ -315,24 +361,40 @@ def order_read(request: HttpRequest, public_id: UUID, response: HttpResponse) ->
 
 
 @router.patch("/orders/{public_id}", response={200: OrderOut, **RESPONSES})
-def order_update(request: HttpRequest, public_id: UUID, payload: OrderPatch, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def order_update(
+    request: HttpRequest,
+    public_id: UUID,
+    payload: OrderPatch,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     """Change dates and references; a new promised or requested date needs `reason` and the customer is told."""
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
     data = payload.model_dump(exclude_unset=True, exclude={"reason", "contact_id"})
     for name in ("requested_date", "promised_date"):
         if name in data and data[name] is None:
-            raise ValidationFailed(f"{name}: a date is needed.", field_errors={name: ["A date is needed."]})
+            raise ValidationFailed(
+                f"{name}: a date is needed.", field_errors={name: ["A date is needed."]}
+            )
     if "contact_id" in payload.model_fields_set:
         data["contact"] = _contact(user, payload.contact_id, order.account_id)
-    order = services.order_update(actor=user, order=order, data=data, reason=payload.reason, expected_version=expected_version(if_match))
+    order = services.order_update(
+        actor=user,
+        order=order,
+        data=data,
+        reason=payload.reason,
+        expected_version=expected_version(if_match),
+    )
     return read(response, _fresh(user, order))
 
 
 @router.get("/orders/{public_id}/changes", response={200: list[ChangeOut], **RESPONSES})
 def order_changes(request: HttpRequest, public_id: UUID) -> list[Any]:
     """What changed on the order that the customer was told about, newest first."""
-    return selectors.order_changes(selectors.order_get(user=current_user(request), public_id=public_id))
+    return selectors.order_changes(
+        selectors.order_get(user=current_user(request), public_id=public_id)
+    )
 
 
 @router.get("/orders/{public_id}/lines", response={200: list[LineOut], **RESPONSES})
@@ -341,30 +403,69 @@ def line_list(request: HttpRequest, public_id: UUID) -> list[Any]:
 
 
 @router.post("/orders/{public_id}/lines", response={201: OrderOut, **RESPONSES})
-def line_add(request: HttpRequest, public_id: UUID, payload: LineAddIn, response: HttpResponse, if_match: str | None = IfMatch) -> Status:
+def line_add(
+    request: HttpRequest,
+    public_id: UUID,
+    payload: LineAddIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Status:
     """Add a line (with a reason the customer is told)."""
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
     data = _lines([LineIn(**payload.model_dump(exclude={"reason"}))])[0]
-    services.order_line_add(actor=user, order=order, data=data, reason=payload.reason, expected_version=expected_version(if_match))
+    services.order_line_add(
+        actor=user,
+        order=order,
+        data=data,
+        reason=payload.reason,
+        expected_version=expected_version(if_match),
+    )
     return Status(201, read(response, _fresh(user, order)))
 
 
 @router.patch("/orders/{public_id}/lines/{position}", response={200: OrderOut, **RESPONSES})
-def line_change(request: HttpRequest, public_id: UUID, position: int, payload: LineChangeIn, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def line_change(
+    request: HttpRequest,
+    public_id: UUID,
+    position: int,
+    payload: LineChangeIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     """Change a line's quantity, price, discount or description (with a reason the customer is told)."""
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
     data = payload.model_dump(exclude_unset=True, exclude={"reason"})
-    services.order_line_change(actor=user, order=order, line=_line(order, position), data=data, reason=payload.reason, expected_version=expected_version(if_match))
+    services.order_line_change(
+        actor=user,
+        order=order,
+        line=_line(order, position),
+        data=data,
+        reason=payload.reason,
+        expected_version=expected_version(if_match),
+    )
     return read(response, _fresh(user, order))
 
 
 @router.post("/orders/{public_id}/lines/{position}/cancel", response={200: OrderOut, **RESPONSES})
-def line_cancel(request: HttpRequest, public_id: UUID, position: int, payload: ReasonIn, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def line_cancel(
+    request: HttpRequest,
+    public_id: UUID,
+    position: int,
+    payload: ReasonIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
-    services.order_line_cancel(actor=user, order=order, line=_line(order, position), reason=payload.reason, expected_version=expected_version(if_match))
+    services.order_line_cancel(
+        actor=user,
+        order=order,
+        line=_line(order, position),
+        reason=payload.reason,
+        expected_version=expected_version(if_match),
+    )
     return read(response, _fresh(user, order))
 
 
@@ -375,26 +476,54 @@ class SubstituteOut(Schema):
     currency: str
 
 
-@router.post("/orders/{public_id}/lines/{position}/backorder", response={200: OrderOut, **RESPONSES})
-def line_backorder(request: HttpRequest, public_id: UUID, position: int, payload: BackorderIn, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+@router.post(
+    "/orders/{public_id}/lines/{position}/backorder", response={200: OrderOut, **RESPONSES}
+)
+def line_backorder(
+    request: HttpRequest,
+    public_id: UUID,
+    position: int,
+    payload: BackorderIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     """Mark a line backordered; GET .../substitutes lists what to offer instead."""
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
     services.order_line_backorder(
-        actor=user, order=order, line=_line(order, position), reason=payload.reason, expected_on=payload.expected_on, expected_version=expected_version(if_match),
+        actor=user,
+        order=order,
+        line=_line(order, position),
+        reason=payload.reason,
+        expected_on=payload.expected_on,
+        expected_version=expected_version(if_match),
     )
     return read(response, _fresh(user, order))
 
 
 @router.post("/orders/{public_id}/lines/{position}/release", response={200: OrderOut, **RESPONSES})
-def line_release(request: HttpRequest, public_id: UUID, position: int, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def line_release(
+    request: HttpRequest,
+    public_id: UUID,
+    position: int,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
-    services.order_line_release_backorder(actor=user, order=order, line=_line(order, position), expected_version=expected_version(if_match))
+    services.order_line_release_backorder(
+        actor=user,
+        order=order,
+        line=_line(order, position),
+        expected_version=expected_version(if_match),
+    )
     return read(response, _fresh(user, order))
 
 
-@router.get("/orders/{public_id}/lines/{position}/substitutes", response={200: list[SubstituteOut], **RESPONSES})
+@router.get(
+    "/orders/{public_id}/lines/{position}/substitutes",
+    response={200: list[SubstituteOut], **RESPONSES},
+)
 def line_substitutes(request: HttpRequest, public_id: UUID, position: int) -> list[Any]:
     """Active substitutes of a backordered line's product, to offer the customer."""
     order = selectors.order_get(user=current_user(request), public_id=public_id)
@@ -402,36 +531,72 @@ def line_substitutes(request: HttpRequest, public_id: UUID, position: int) -> li
     return selectors.substitutes_for([line]).get(line.pk, [])
 
 
-def _act(request: HttpRequest, public_id: UUID, response: HttpResponse, service: Any, if_match: str | None, **kwargs: Any) -> Order:
+def _act(
+    request: HttpRequest,
+    public_id: UUID,
+    response: HttpResponse,
+    service: Any,
+    if_match: str | None,
+    **kwargs: Any,
+) -> Order:
     user = current_user(request)
-    order = service(actor=user, order=selectors.order_get(user=user, public_id=public_id), expected_version=expected_version(if_match), **kwargs)
+    order = service(
+        actor=user,
+        order=selectors.order_get(user=user, public_id=public_id),
+        expected_version=expected_version(if_match),
+        **kwargs,
+    )
     return read(response, _fresh(user, order))
 
 
 @router.post("/orders/{public_id}/hold", response={200: OrderOut, **RESPONSES})
-def order_hold(request: HttpRequest, public_id: UUID, payload: ReasonIn, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def order_hold(
+    request: HttpRequest,
+    public_id: UUID,
+    payload: ReasonIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     """Put an open order on hold (with a reason the customer is told)."""
     return _act(request, public_id, response, services.order_hold, if_match, reason=payload.reason)
 
 
 @router.post("/orders/{public_id}/release", response={200: OrderOut, **RESPONSES})
-def order_release(request: HttpRequest, public_id: UUID, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def order_release(
+    request: HttpRequest, public_id: UUID, response: HttpResponse, if_match: str | None = IfMatch
+) -> Order:
     return _act(request, public_id, response, services.order_release, if_match)
 
 
 @router.post("/orders/{public_id}/cancel", response={200: OrderOut, **RESPONSES})
-def order_cancel(request: HttpRequest, public_id: UUID, payload: ReasonIn, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+def order_cancel(
+    request: HttpRequest,
+    public_id: UUID,
+    payload: ReasonIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     """Cancel an order that has not shipped anything (with a reason the customer is told)."""
-    return _act(request, public_id, response, services.order_cancel, if_match, reason=payload.reason)
+    return _act(
+        request, public_id, response, services.order_cancel, if_match, reason=payload.reason
+    )
 
 
 @router.get("/orders/{public_id}/shipments", response={200: list[ShipmentOut], **RESPONSES})
 def shipment_list(request: HttpRequest, public_id: UUID) -> list[Any]:
-    return list(selectors.order_get(user=current_user(request), public_id=public_id).shipments.all())
+    return list(
+        selectors.order_get(user=current_user(request), public_id=public_id).shipments.all()
+    )
 
 
 @router.post("/orders/{public_id}/shipments", response={201: OrderOut, **RESPONSES})
-def shipment_create(request: HttpRequest, public_id: UUID, payload: ShipmentIn, response: HttpResponse, if_match: str | None = IfMatch) -> Status:
+def shipment_create(
+    request: HttpRequest,
+    public_id: UUID,
+    payload: ShipmentIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Status:
     """Record a shipment of some or all open quantities (never more than a line has open)."""
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
@@ -440,55 +605,123 @@ def shipment_create(request: HttpRequest, public_id: UUID, payload: ShipmentIn, 
         line = _line(order, item.line)
         quantities[line] = quantities.get(line, Decimal(0)) + item.quantity
     services.shipment_record(
-        actor=user, order=order, quantities=quantities, shipped_on=payload.shipped_on, delivered_on=payload.delivered_on,
-        carrier=payload.carrier, tracking_number=payload.tracking_number, expected_version=expected_version(if_match),
+        actor=user,
+        order=order,
+        quantities=quantities,
+        shipped_on=payload.shipped_on,
+        delivered_on=payload.delivered_on,
+        carrier=payload.carrier,
+        tracking_number=payload.tracking_number,
+        expected_version=expected_version(if_match),
     )
     return Status(201, read(response, _fresh(user, order)))
 
 
-@router.post("/orders/{public_id}/shipments/{shipment_id}/delivered", response={200: OrderOut, **RESPONSES})
-def shipment_delivered(request: HttpRequest, public_id: UUID, shipment_id: UUID, payload: DeliveryIn, response: HttpResponse, if_match: str | None = IfMatch) -> Order:
+@router.post(
+    "/orders/{public_id}/shipments/{shipment_id}/delivered", response={200: OrderOut, **RESPONSES}
+)
+def shipment_delivered(
+    request: HttpRequest,
+    public_id: UUID,
+    shipment_id: UUID,
+    payload: DeliveryIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> Order:
     """Record when a shipment reached the customer."""
     user = current_user(request)
     order = selectors.order_get(user=user, public_id=public_id)
     shipment = next((s for s in order.shipments.all() if s.public_id == shipment_id), None)
     if shipment is None:
         raise NotFound("No such shipment on this order.")
-    services.shipment_record_delivery(actor=user, shipment=shipment, delivered_on=payload.delivered_on, expected_version=expected_version(if_match))
+    services.shipment_record_delivery(
+        actor=user,
+        shipment=shipment,
+        delivered_on=payload.delivered_on,
+        expected_version=expected_version(if_match),
+    )
     return read(response, _fresh(user, order))
 
 
-@router.get("/otif", response={200: OtifReportOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}, tags=["OTIF"])
+@router.get(
+    "/otif",
+    response={200: OtifReportOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    tags=["OTIF"],
+)
 def otif_report(request: HttpRequest, filters: Query[OtifQuery]) -> OtifReportOut:
     """OTIF of delivered orders by delivery quarter and in total, for the visible portfolio or one account."""
     user = current_user(request)
     account = _account(user, filters.account_id) if filters.account_id else None
-    quarters = selectors.otif_by_quarter(user=user, start=filters.start, end=filters.end, account=account)
+    quarters = selectors.otif_by_quarter(
+        user=user, start=filters.start, end=filters.end, account=account
+    )
     total = selectors.otif_total(user=user, start=filters.start, end=filters.end, account=account)
-    return OtifReportOut(total=_otif_out("total", total), quarters=[_otif_out(q.label, q.figures) for q in quarters])
+    return OtifReportOut(
+        total=_otif_out("total", total), quarters=[_otif_out(q.label, q.figures) for q in quarters]
+    )
 
 
-@router.get("/otif/accounts", response={200: list[AccountOtifOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}, tags=["OTIF"])
-def otif_accounts(request: HttpRequest, filters: Query[OtifQuery], limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)) -> list[AccountOtifOut]:
+@router.get(
+    "/otif/accounts",
+    response={200: list[AccountOtifOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    tags=["OTIF"],
+)
+def otif_accounts(
+    request: HttpRequest,
+    filters: Query[OtifQuery],
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> list[AccountOtifOut]:
     """OTIF per account over the period, worst first (`limit`/`offset` page through them)."""
-    rows = selectors.otif_by_account(user=current_user(request), start=filters.start, end=filters.end)[offset : offset + limit]
+    rows = selectors.otif_by_account(
+        user=current_user(request), start=filters.start, end=filters.end
+    )[offset : offset + limit]
     return [
         AccountOtifOut(
-            account_id=r["account__public_id"], account=r["account__name"], delivered=r["delivered"], on_time_in_full=r["otif"],
-            otif_pct=(Decimal(r["otif"]) * 100 / Decimal(r["delivered"])).quantize(Decimal("0.1")) if r["delivered"] else None,
+            account_id=r["account__public_id"],
+            account=r["account__name"],
+            delivered=r["delivered"],
+            on_time_in_full=r["otif"],
+            otif_pct=(Decimal(r["otif"]) * 100 / Decimal(r["delivered"])).quantize(Decimal("0.1"))
+            if r["delivered"]
+            else None,
         )
         for r in rows
     ]
 
 
-@router.get("/revenue/accounts-by-quarter", response={200: list[RevenueOut], 401: ErrorOut, 422: ErrorOut}, tags=["OTIF"])
-def revenue_by_account_quarter(request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None, account_id: UUID | None = None) -> list[RevenueOut]:
+@router.get(
+    "/revenue/accounts-by-quarter",
+    response={200: list[RevenueOut], 401: ErrorOut, 422: ErrorOut},
+    tags=["OTIF"],
+)
+def revenue_by_account_quarter(
+    request: HttpRequest,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    account_id: UUID | None = None,
+) -> list[RevenueOut]:
     """Booked revenue per account and quarter in the reporting currency (cancelled orders excluded)."""
     user = current_user(request)
     ids = [_account(user, account_id).pk] if account_id else None
-    rows = selectors.revenue_by_account_and_quarter(user=user, start=start, end=end, account_ids=ids)
-    public = dict(Account.objects.filter(pk__in={r["account_id"] for r in rows}).values_list("pk", "public_id"))
-    return [RevenueOut(account_id=public[r["account_id"]], quarter=r["quarter"], orders=r["orders"], amount=r["amount"], unconverted=r["unconverted"]) for r in rows]
+    rows = selectors.revenue_by_account_and_quarter(
+        user=user, start=start, end=end, account_ids=ids
+    )
+    public = dict(
+        Account.objects.filter(pk__in={r["account_id"] for r in rows}).values_list(
+            "pk", "public_id"
+        )
+    )
+    return [
+        RevenueOut(
+            account_id=public[r["account_id"]],
+            quarter=r["quarter"],
+            orders=r["orders"],
+            amount=r["amount"],
+            unconverted=r["unconverted"],
+        )
+        for r in rows
+    ]
 
 
 class ProgressOrderOut(Schema):
@@ -515,34 +748,66 @@ class ProgressOut(Schema):
     otif: OtifOut
 
 
-@router.get("/accounts/{public_id}/orders/progress", response={200: ProgressOut, **RESPONSES}, tags=["orders"])
+@router.get(
+    "/accounts/{public_id}/orders/progress",
+    response={200: ProgressOut, **RESPONSES},
+    tags=["orders"],
+)
 def progress(request: HttpRequest, public_id: UUID) -> ProgressOut:
     """The account's order progress report: open orders, late and why, what shipped lately, next dates, OTIF."""
     user = current_user(request)
-    report = selectors.progress_report(user=user, account=_account(user, public_id), today=timezone.localdate())
+    report = selectors.progress_report(
+        user=user, account=_account(user, public_id), today=timezone.localdate()
+    )
     return ProgressOut(
-        account_id=report.account.public_id, account=report.account.name, as_of=report.today, since=report.since,
+        account_id=report.account.public_id,
+        account=report.account.name,
+        as_of=report.today,
+        since=report.since,
         open_orders=[
             ProgressOrderOut(
-                number=o.number, customer_reference=o.customer_reference, status=o.status, ordered_on=o.ordered_on, promised_date=o.promised_date,
-                late=o.late, days_late=o.days_late, why=o.why, open_lines=[LineOut.from_orm(ln) for ln in o.open_lines],
+                number=o.number,
+                customer_reference=o.customer_reference,
+                status=o.status,
+                ordered_on=o.ordered_on,
+                promised_date=o.promised_date,
+                late=o.late,
+                days_late=o.days_late,
+                why=o.why,
+                open_lines=[LineOut.from_orm(ln) for ln in o.open_lines],
             )
             for o in report.open_orders
         ],
         late=[o.number for o in report.late],
         shipments=[
-            {"order": s.order.number, "shipped_on": s.shipped_on, "delivered_on": s.delivered_on, "carrier": s.carrier,
-             "lines": [{"sku": sl.order_line.product.sku, "quantity": sl.quantity} for sl in s.lines.all()]}
+            {
+                "order": s.order.number,
+                "shipped_on": s.shipped_on,
+                "delivered_on": s.delivered_on,
+                "carrier": s.carrier,
+                "lines": [
+                    {"sku": sl.order_line.product.sku, "quantity": sl.quantity}
+                    for sl in s.lines.all()
+                ],
+            }
             for s in report.shipments
         ],
-        next_dates=[{"date": d, "what": what, "order": o.number} for d, what, o in report.next_dates],
+        next_dates=[
+            {"date": d, "what": what, "order": o.number} for d, what, o in report.next_dates
+        ],
         otif=_otif_out("last 12 months", report.otif),
     )
 
 
-@router.get("/accounts/{public_id}/orders/progress.pdf", response={200: None, **RESPONSES}, tags=["orders"])
+@router.get(
+    "/accounts/{public_id}/orders/progress.pdf", response={200: None, **RESPONSES}, tags=["orders"]
+)
 def progress_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """The customer version of the progress report as a PDF."""
     user = current_user(request)
-    report = selectors.progress_report(user=user, account=_account(user, public_id), today=timezone.localdate())
-    return pdf_response(documents.progress_pdf(report), f"order-progress-{report.today:%Y-%m-%d}.pdf")
+    report = selectors.progress_report(
+        user=user, account=_account(user, public_id), today=timezone.localdate()
+    )
+    return pdf_response(
+        documents.progress_pdf(report), f"order-progress-{report.today:%Y-%m-%d}.pdf"
+    )

@@ -15,5 +15,20 @@ class OrdersConfig(AppConfig):
         )
         from steward.orders import panels
 
-        register_account_tab(AccountTab(key="orders", label="Orders", url_name="orders:account", order=35, count=panels.open_order_count))
-        register_dashboard_panel(DashboardPanel(key="late_orders", template="orders/panel_late_orders.html", context=panels.late_orders_panel, order=25))
+        register_account_tab(
+            AccountTab(
+                key="orders",
+                label="Orders",
+                url_name="orders:account",
+                order=35,
+                count=panels.open_order_count,
+            )
+        )
+        register_dashboard_panel(
+            DashboardPanel(
+                key="late_orders",
+                template="orders/panel_late_orders.html",
+                context=panels.late_orders_panel,
+                order=25,
+            )
+        )

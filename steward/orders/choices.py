@@ -12,10 +12,16 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-OPEN_STATUSES = frozenset({
-    OrderStatus.BOOKED, OrderStatus.IN_FULFILMENT, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
-    OrderStatus.ON_HOLD, OrderStatus.BACKORDERED,
-})
+OPEN_STATUSES = frozenset(
+    {
+        OrderStatus.BOOKED,
+        OrderStatus.IN_FULFILMENT,
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.ON_HOLD,
+        OrderStatus.BACKORDERED,
+    }
+)
 
 
 class LineStatus(models.TextChoices):

@@ -20,7 +20,10 @@ logger = logging.getLogger(__name__)
 
 def progress_pdf(report: selectors.ProgressReport, *, internal: bool = False) -> bytes:
     """The progress report as a PDF; the customer version leaves out owners and internal notes."""
-    return render_pdf("orders/progress_pdf.html", {"report": report, "account": report.account, "internal": internal})
+    return render_pdf(
+        "orders/progress_pdf.html",
+        {"report": report, "account": report.account, "internal": internal},
+    )
 
 
 @transaction.atomic
@@ -29,7 +32,10 @@ def progress_report_send(*, actor: User, account: Account, contact: Contact | No
     if actor.is_read_only or not actor.is_active:
         raise PermissionDenied("Your role is read-only: you cannot email customers.")
     if contact is None or contact.account_id != account.pk or not contact.email:
-        raise ValidationFailed("contact: choose a contact of this account with an email address.", field_errors={"contact": ["Choose a contact with an email address."]})
+        raise ValidationFailed(
+            "contact: choose a contact of this account with an email address.",
+            field_errors={"contact": ["Choose a contact with an email address."]},
+        )
     now = timezone.now()
     report = selectors.progress_report(user=actor, account=account, today=timezone.localdate(now))
     content = progress_pdf(report)
@@ -40,11 +46,20 @@ def progress_report_send(*, actor: User, account: Account, contact: Contact | No
         f"{len(report.open_orders)} open{late}, {len(report.shipments)} shipment(s) in the last 30 days.\n\n"
         f"Kind regards,\n{actor.get_full_name() or actor.username}\n"
     )
-    message = EmailMessage(subject[:200], body, to=[contact.email], reply_to=[actor.email] if actor.email else None)
+    message = EmailMessage(
+        subject[:200], body, to=[contact.email], reply_to=[actor.email] if actor.email else None
+    )
     message.attach(f"order-progress-{report.today:%Y-%m-%d}.pdf", content, "application/pdf")
     interaction_create(
-        actor=actor, account=account, contacts=[contact],
-        data={"kind": "email", "occurred_at": now, "subject": subject[:200], "summary": f"Order progress report: {len(report.open_orders)} open orders{late}. PDF attached."},
+        actor=actor,
+        account=account,
+        contacts=[contact],
+        data={
+            "kind": "email",
+            "occurred_at": now,
+            "subject": subject[:200],
+            "summary": f"Order progress report: {len(report.open_orders)} open orders{late}. PDF attached.",
+        },
     )
     transaction.on_commit(lambda: _send(message))
 

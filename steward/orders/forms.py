@@ -19,19 +19,40 @@ DATE = forms.DateInput(attrs={"type": "date"})
 class OrderForm(forms.Form):
     """The header of a new order entered directly (not from a quote)."""
 
-    requested_date = forms.DateField(label="Requested delivery", widget=DATE, help_text="When the customer wants it.")
-    promised_date = forms.DateField(label="Promised delivery", widget=DATE, help_text="What we commit to; on time means delivered by this date.")
+    requested_date = forms.DateField(
+        label="Requested delivery", widget=DATE, help_text="When the customer wants it."
+    )
+    promised_date = forms.DateField(
+        label="Promised delivery",
+        widget=DATE,
+        help_text="What we commit to; on time means delivered by this date.",
+    )
     customer_reference = forms.CharField(label="Customer PO", max_length=80, required=False)
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, widget=FastSelect, empty_label="— no one in particular —",
-                                     help_text="Receives change notifications and the progress report.")
-    currency = forms.CharField(max_length=3, required=False, widget=forms.TextInput(attrs={"maxlength": 3}))
-    payment_terms_days = forms.IntegerField(label="Payment terms (days)", required=False, min_value=0, max_value=365, help_text="Empty: the standard terms.")
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=FastSelect,
+        empty_label="— no one in particular —",
+        help_text="Receives change notifications and the progress report.",
+    )
+    currency = forms.CharField(
+        max_length=3, required=False, widget=forms.TextInput(attrs={"maxlength": 3})
+    )
+    payment_terms_days = forms.IntegerField(
+        label="Payment terms (days)",
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text="Empty: the standard terms.",
+    )
     ship_to = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(account=account).order_by("last_name", "first_name")
+        self.fields["contact"].queryset = Contact.objects.filter(account=account).order_by(
+            "last_name", "first_name"
+        )
         self.fields["currency"].initial = account.currency
 
 
@@ -42,32 +63,68 @@ class OrderHeaderForm(forms.Form):
     requested_date = forms.DateField(label="Requested delivery", widget=DATE)
     promised_date = forms.DateField(label="Promised delivery", widget=DATE)
     customer_reference = forms.CharField(label="Customer PO", max_length=80, required=False)
-    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, widget=FastSelect, empty_label="— no one in particular —")
-    reason = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), help_text="Required when a date changes: the customer is told.")
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=FastSelect,
+        empty_label="— no one in particular —",
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when a date changes: the customer is told.",
+    )
 
     def __init__(self, *args, order: Order, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = Contact.objects.filter(account_id=order.account_id).order_by("last_name", "first_name")
+        self.fields["contact"].queryset = Contact.objects.filter(
+            account_id=order.account_id
+        ).order_by("last_name", "first_name")
         if not self.is_bound:
             self.initial = {
-                "version": order.version, "requested_date": order.requested_date, "promised_date": order.promised_date,
-                "customer_reference": order.customer_reference, "contact": order.contact_id,
+                "version": order.version,
+                "requested_date": order.requested_date,
+                "promised_date": order.promised_date,
+                "customer_reference": order.customer_reference,
+                "contact": order.contact_id,
             }
 
     def header_data(self) -> dict:
-        return {k: self.cleaned_data[k] for k in ("requested_date", "promised_date", "customer_reference", "contact")}
+        return {
+            k: self.cleaned_data[k]
+            for k in ("requested_date", "promised_date", "customer_reference", "contact")
+        }
 
 
 class LineForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.none(), required=False, widget=FastSelect, empty_label="— product —")
-    quantity = forms.DecimalField(required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
-    unit_price = forms.DecimalField(required=False, min_value=Decimal(0), max_digits=14, decimal_places=2)
-    discount_percent = forms.DecimalField(required=False, min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2, label="Discount %")
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(),
+        required=False,
+        widget=FastSelect,
+        empty_label="— product —",
+    )
+    quantity = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    unit_price = forms.DecimalField(
+        required=False, min_value=Decimal(0), max_digits=14, decimal_places=2
+    )
+    discount_percent = forms.DecimalField(
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        label="Discount %",
+    )
     description = forms.CharField(required=False, max_length=300)
 
     def __init__(self, *args, products=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = products if products is not None else Product.objects.filter(is_active=True)
+        self.fields["product"].queryset = (
+            products if products is not None else Product.objects.filter(is_active=True)
+        )
 
     def clean(self):
         data = super().clean()
@@ -79,8 +136,13 @@ class LineForm(forms.Form):
 
     def line_data(self) -> dict:
         d = self.cleaned_data
-        return {"product": d["product"], "quantity": d["quantity"], "unit_price": d.get("unit_price"),
-                "discount_percent": d.get("discount_percent") or Decimal(0), "description": d.get("description") or ""}
+        return {
+            "product": d["product"],
+            "quantity": d["quantity"],
+            "unit_price": d.get("unit_price"),
+            "discount_percent": d.get("discount_percent") or Decimal(0),
+            "description": d.get("description") or "",
+        }
 
 
 class BaseLineFormSet(forms.BaseFormSet):
@@ -95,13 +157,17 @@ class BaseLineFormSet(forms.BaseFormSet):
         return [f.line_data() for f in self.forms if f.cleaned_data.get("product")]
 
 
-LineFormSet = forms.formset_factory(LineForm, formset=BaseLineFormSet, extra=0, max_num=200, absolute_max=200)
+LineFormSet = forms.formset_factory(
+    LineForm, formset=BaseLineFormSet, extra=0, max_num=200, absolute_max=200
+)
 
 
 def line_formset(data=None, *, blank_rows: int = 5) -> BaseLineFormSet:
     """Blank line rows for a new order; active products only."""
     products = Product.objects.filter(is_active=True).order_by("sku")
-    return LineFormSet(data, initial=[{}] * blank_rows if data is None else None, prefix="lines", products=products)
+    return LineFormSet(
+        data, initial=[{}] * blank_rows if data is None else None, prefix="lines", products=products
+    )
 
 
 class AddLineForm(LineForm):
@@ -113,18 +179,31 @@ class ChangeLineForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     quantity = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
     unit_price = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2)
-    discount_percent = forms.DecimalField(min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2, label="Discount %")
+    discount_percent = forms.DecimalField(
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=5,
+        decimal_places=2,
+        label="Discount %",
+    )
     reason = forms.CharField(max_length=1000, help_text="The customer is told.")
 
     def __init__(self, *args, line: OrderLine | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if line is not None and not self.is_bound:
-            self.initial = {"quantity": line.quantity, "unit_price": line.unit_price, "discount_percent": line.discount_percent, "version": line.order.version}
+            self.initial = {
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount_percent": line.discount_percent,
+                "version": line.order.version,
+            }
 
 
 class ReasonForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), help_text="The customer is told.")
+    reason = forms.CharField(
+        max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), help_text="The customer is told."
+    )
     expected_on = forms.DateField(required=False, widget=DATE, label="Stock expected on")
 
 
@@ -133,7 +212,9 @@ class ShipmentForm(forms.Form):
 
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     shipped_on = forms.DateField(label="Shipped on", widget=DATE)
-    delivered_on = forms.DateField(label="Delivered on", widget=DATE, required=False, help_text="Leave empty until it arrives.")
+    delivered_on = forms.DateField(
+        label="Delivered on", widget=DATE, required=False, help_text="Leave empty until it arrives."
+    )
     carrier = forms.CharField(max_length=80, required=False)
     tracking_number = forms.CharField(max_length=80, required=False)
 
@@ -145,12 +226,20 @@ class ShipmentForm(forms.Form):
             self.fields["version"].initial = order.version
         for ln in self.order_lines:
             self.fields[f"qty_{ln.pk}"] = forms.DecimalField(
-                required=False, min_value=Decimal(0), max_digits=12, decimal_places=2, initial=ln.open_quantity,
+                required=False,
+                min_value=Decimal(0),
+                max_digits=12,
+                decimal_places=2,
+                initial=ln.open_quantity,
                 label=f"{ln.product.sku} (line {ln.position}, {ln.open_quantity.normalize():f} open)",
             )
 
     def quantities(self) -> dict[OrderLine, Decimal]:
-        return {ln: self.cleaned_data.get(f"qty_{ln.pk}") for ln in self.order_lines if self.cleaned_data.get(f"qty_{ln.pk}")}
+        return {
+            ln: self.cleaned_data.get(f"qty_{ln.pk}")
+            for ln in self.order_lines
+            if self.cleaned_data.get(f"qty_{ln.pk}")
+        }
 
     def line_fields(self):
         return [(ln, self[f"qty_{ln.pk}"]) for ln in self.order_lines]

@@ -22,31 +22,55 @@ class Order(VersionedModel):
 
     number = models.CharField(max_length=30, unique=True)
     account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="orders")
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.BOOKED)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.BOOKED
+    )
     currency = models.CharField(max_length=3, default="EUR", validators=[CURRENCY_CODE])
     ordered_on = models.DateField()
     requested_date = models.DateField(help_text="When the customer asked to receive it.")
-    promised_date = models.DateField(help_text="When we committed to deliver it; on time means delivered by this date.")
+    promised_date = models.DateField(
+        help_text="When we committed to deliver it; on time means delivered by this date."
+    )
     customer_reference = models.CharField("customer PO", max_length=80, blank=True)
     ship_to = models.TextField(blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
         help_text="Who keeps this order moving (usually the account's operations manager).",
     )
     notes = models.TextField(blank=True)
     contact = models.ForeignKey(
-        "accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders",
+        "accounts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
         help_text="Who receives change notifications and the progress report.",
     )
     payment_terms_days = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Days to pay an invoice of this order; empty means the standard terms.",
+        null=True,
+        blank=True,
+        help_text="Days to pay an invoice of this order; empty means the standard terms.",
     )
-    hold_reason = models.CharField(max_length=300, blank=True, help_text="Why the order is on hold (while it is).")
+    hold_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why the order is on hold (while it is)."
+    )
     total_amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
-    delivered_on = models.DateField(null=True, blank=True, help_text="When the last of it was delivered.")
-    is_on_time = models.BooleanField(null=True, help_text="Delivered by the promised date; unknown until delivered.")
-    is_in_full = models.BooleanField(null=True, help_text="All ordered quantity delivered; unknown until delivered.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    delivered_on = models.DateField(
+        null=True, blank=True, help_text="When the last of it was delivered."
+    )
+    is_on_time = models.BooleanField(
+        null=True, help_text="Delivered by the promised date; unknown until delivered."
+    )
+    is_in_full = models.BooleanField(
+        null=True, help_text="All ordered quantity delivered; unknown until delivered."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-ordered_on", "-id"]
@@ -72,21 +96,36 @@ class OrderLine(TimeStampedModel):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=1)
-    product = models.ForeignKey("catalogue.Product", on_delete=models.PROTECT, related_name="order_lines")
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.PROTECT, related_name="order_lines"
+    )
     description = models.CharField(max_length=300, blank=True)
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    unit_price = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
-    amount = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0), help_text="quantity times unit price less discount")
+    amount = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text="quantity times unit price less discount",
+    )
     status = models.CharField(max_length=20, choices=LineStatus.choices, default=LineStatus.OPEN)
     shipped_quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
     delivered_quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
     backorder_reason = models.CharField(max_length=300, blank=True)
-    backorder_expected_on = models.DateField(null=True, blank=True, help_text="When stock is expected (while backordered).")
+    backorder_expected_on = models.DateField(
+        null=True, blank=True, help_text="When stock is expected (while backordered)."
+    )
 
     class Meta:
         ordering = ["order", "position", "id"]
-        constraints = [models.UniqueConstraint(fields=["order", "position"], name="order_line_position_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="order_line_position_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.number}/{self.position}"
@@ -107,7 +146,9 @@ class Shipment(TimeStampedModel):
     delivered_on = models.DateField(null=True, blank=True)
     carrier = models.CharField(max_length=80, blank=True)
     tracking_number = models.CharField(max_length=80, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["shipped_on", "id"]
@@ -120,8 +161,12 @@ class ShipmentLine(models.Model):
     """How much of one order line a shipment carried."""
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
-    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shipment_lines")
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    order_line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="shipment_lines"
+    )
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
 
     class Meta:
         ordering = ["id"]
@@ -134,14 +179,20 @@ class OrderChange(models.Model):
     """One change the customer should know about: what changed, from what to what, why, who and when."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="changes")
-    line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    line = models.ForeignKey(
+        OrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
     kind = models.CharField(max_length=30, choices=ChangeKind.choices)
     old_value = models.CharField(max_length=300, blank=True)
     new_value = models.CharField(max_length=300, blank=True)
     reason = models.TextField(blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     occurred_at = models.DateTimeField()
-    notified_to = models.EmailField(blank=True, help_text="Who was emailed about it; empty when the order has no contact.")
+    notified_to = models.EmailField(
+        blank=True, help_text="Who was emailed about it; empty when the order has no contact."
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

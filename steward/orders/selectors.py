@@ -26,12 +26,18 @@ from steward.orders.models import Order, OrderChange, OrderLine, Shipment
 from steward.users.models import User
 
 ORDER_SORTS = {
-    "number": ("number",), "-number": ("-number",),
-    "account": ("account__name", "-ordered_on"), "-account": ("-account__name", "-ordered_on"),
-    "ordered": ("ordered_on", "id"), "-ordered": ("-ordered_on", "-id"),
-    "promised": ("promised_date", "id"), "-promised": ("-promised_date", "-id"),
-    "total": ("total_amount", "id"), "-total": ("-total_amount", "-id"),
-    "status": ("status", "-ordered_on"), "-status": ("-status", "-ordered_on"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "account": ("account__name", "-ordered_on"),
+    "-account": ("-account__name", "-ordered_on"),
+    "ordered": ("ordered_on", "id"),
+    "-ordered": ("-ordered_on", "-id"),
+    "promised": ("promised_date", "id"),
+    "-promised": ("-promised_date", "-id"),
+    "total": ("total_amount", "id"),
+    "-total": ("-total_amount", "-id"),
+    "status": ("status", "-ordered_on"),
+    "-status": ("-status", "-ordered_on"),
 }
 OPEN = sorted(OPEN_STATUSES)
 NOT_SHIPPED = sorted(otif.NOT_YET_SHIPPED_STATUSES)
@@ -51,7 +57,8 @@ def at_risk_q(today: dt.date) -> Q:
     """Open, not late, and on hold, backordered or due soon without having fully shipped (engine's `is_at_risk`)."""
     soon = today + dt.timedelta(days=risk_days())
     return Q(promised_date__gte=today) & (
-        Q(status__in=sorted(otif.ALWAYS_AT_RISK_STATUSES)) | Q(status__in=NOT_SHIPPED, promised_date__lte=soon)
+        Q(status__in=sorted(otif.ALWAYS_AT_RISK_STATUSES))
+        | Q(status__in=NOT_SHIPPED, promised_date__lte=soon)
     )
 
 
@@ -73,12 +80,18 @@ def orders_visible_to(user: User) -> QuerySet[Order]:
     return Order.objects.filter(account__in=accounts_visible_to(user))
 
 
-def order_list(*, user: User, filters: OrderFilters, today: dt.date, sort: str = "-ordered") -> QuerySet[Order]:
+def order_list(
+    *, user: User, filters: OrderFilters, today: dt.date, sort: str = "-ordered"
+) -> QuerySet[Order]:
     """Orders for the list page and the API, filtered and sorted."""
     qs = orders_visible_to(user)
     if filters.q:
         term = filters.q.strip()
-        qs = qs.filter(Q(number__icontains=term) | Q(customer_reference__icontains=term) | Q(account__name__icontains=term))
+        qs = qs.filter(
+            Q(number__icontains=term)
+            | Q(customer_reference__icontains=term)
+            | Q(account__name__icontains=term)
+        )
     if filters.status in OrderStatus.values:
         qs = qs.filter(status=filters.status)
     if filters.flag == "late":
@@ -88,12 +101,18 @@ def order_list(*, user: User, filters: OrderFilters, today: dt.date, sort: str =
     elif filters.flag == "open":
         qs = qs.filter(status__in=OPEN)
     if filters.account:
-        qs = qs.filter(account__public_id=filters.account) if _is_uuid(filters.account) else qs.none()
+        qs = (
+            qs.filter(account__public_id=filters.account)
+            if _is_uuid(filters.account)
+            else qs.none()
+        )
     if filters.owner == "me":
         qs = qs.filter(owner=user)
     elif filters.owner:
         qs = qs.filter(owner__username=filters.owner)
-    return qs.select_related("account", "owner").order_by(*ORDER_SORTS.get(sort, ORDER_SORTS["-ordered"]))
+    return qs.select_related("account", "owner").order_by(
+        *ORDER_SORTS.get(sort, ORDER_SORTS["-ordered"])
+    )
 
 
 def _is_uuid(value: str) -> bool:
@@ -113,8 +132,16 @@ def order_get(*, user: User, public_id: Any) -> Order:
             orders_visible_to(user)
             .select_related("account", "owner", "contact", "created_by")
             .prefetch_related(
-                Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position", "id")),
-                Prefetch("shipments", queryset=Shipment.objects.prefetch_related("lines__order_line__product").order_by("shipped_on", "id")),
+                Prefetch(
+                    "lines",
+                    queryset=OrderLine.objects.select_related("product").order_by("position", "id"),
+                ),
+                Prefetch(
+                    "shipments",
+                    queryset=Shipment.objects.prefetch_related(
+                        "lines__order_line__product"
+                    ).order_by("shipped_on", "id"),
+                ),
             )
             .get(public_id=public_id)
         )
@@ -124,7 +151,11 @@ def order_get(*, user: User, public_id: Any) -> Order:
 
 def order_changes(order: Order, limit: int = 100) -> list[OrderChange]:
     """What changed on the order that the customer was told about, newest first."""
-    return list(order.changes.select_related("actor", "line__product").order_by("-occurred_at", "-id")[:limit])
+    return list(
+        order.changes.select_related("actor", "line__product").order_by("-occurred_at", "-id")[
+            :limit
+        ]
+    )
 
 
 def substitutes_for(lines: list[OrderLine]) -> dict[int, list[Product]]:
@@ -133,11 +164,19 @@ def substitutes_for(lines: list[OrderLine]) -> dict[int, list[Product]]:
     if not wanted:
         return {}
     through = Product.substitutes.through
-    rows = through.objects.filter(from_product_id__in=wanted, to_product__is_active=True).select_related("to_product").order_by("to_product__name")
+    rows = (
+        through.objects.filter(from_product_id__in=wanted, to_product__is_active=True)
+        .select_related("to_product")
+        .order_by("to_product__name")
+    )
     by_product: dict[int, list[Product]] = defaultdict(list)
     for row in rows:
         by_product[row.from_product_id].append(row.to_product)
-    return {ln.pk: by_product.get(ln.product_id, []) for ln in lines if ln.status == LineStatus.BACKORDERED}
+    return {
+        ln.pk: by_product.get(ln.product_id, [])
+        for ln in lines
+        if ln.status == LineStatus.BACKORDERED
+    }
 
 
 def status_counts(user: User) -> dict[str, int]:
@@ -149,7 +188,8 @@ def status_counts(user: User) -> dict[str, int]:
 def flag_counts(user: User, today: dt.date) -> dict[str, int]:
     """Late, at-risk and open orders the user sees, in one query."""
     row = orders_visible_to(user).aggregate(
-        late=Count("id", filter=late_q(today)), at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)),
+        late=Count("id", filter=late_q(today)),
+        at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)),
         open=Count("id", filter=Q(status__in=OPEN)),
     )
     return {k: row[k] or 0 for k in ("late", "at_risk", "open")}
@@ -160,8 +200,20 @@ def flag_counts(user: User, today: dt.date) -> dict[str, int]:
 
 def _with_reasons(qs: QuerySet[Order]) -> QuerySet[Order]:
     return qs.prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.filter(status=LineStatus.BACKORDERED).select_related("product"), to_attr="backordered_lines"),
-        Prefetch("changes", queryset=OrderChange.objects.filter(kind=ChangeKind.PROMISED_DATE).order_by("-occurred_at", "-id"), to_attr="date_changes"),
+        Prefetch(
+            "lines",
+            queryset=OrderLine.objects.filter(status=LineStatus.BACKORDERED).select_related(
+                "product"
+            ),
+            to_attr="backordered_lines",
+        ),
+        Prefetch(
+            "changes",
+            queryset=OrderChange.objects.filter(kind=ChangeKind.PROMISED_DATE).order_by(
+                "-occurred_at", "-id"
+            ),
+            to_attr="date_changes",
+        ),
     )
 
 
@@ -185,23 +237,39 @@ def late_reason(order: Order) -> str:
         reasons.append("Not shipped yet")
     changes = getattr(order, "date_changes", [])
     if changes:
-        reasons.append(f"Promised date moved from {changes[0].old_value} to {changes[0].new_value}: {changes[0].reason}")
+        reasons.append(
+            f"Promised date moved from {changes[0].old_value} to {changes[0].new_value}: {changes[0].reason}"
+        )
     return "; ".join(reasons)
 
 
-def late_and_at_risk(*, user: User, today: dt.date, mine: bool = False, limit: int = 200) -> dict[str, Any]:
+def late_and_at_risk(
+    *, user: User, today: dt.date, mine: bool = False, limit: int = 200
+) -> dict[str, Any]:
     """Late orders (most days late first) and at-risk orders (soonest first) for the operations manager."""
     qs = orders_visible_to(user)
     if mine:
         qs = qs.filter(Q(owner=user) | Q(account__operations_manager=user))
     base = qs.select_related("account", "owner")
     late = list(_with_reasons(base.filter(late_q(today)).order_by("promised_date", "id"))[:limit])
-    risky = list(_with_reasons(base.filter(Q(status__in=OPEN) & at_risk_q(today)).order_by("promised_date", "id"))[:limit])
+    risky = list(
+        _with_reasons(
+            base.filter(Q(status__in=OPEN) & at_risk_q(today)).order_by("promised_date", "id")
+        )[:limit]
+    )
     for order in late + risky:
         order.days_late = max((today - order.promised_date).days, 0)
         order.why = late_reason(order)
-    counts = qs.aggregate(late=Count("id", filter=late_q(today)), at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)))
-    return {"late": late, "at_risk": risky, "late_count": counts["late"] or 0, "at_risk_count": counts["at_risk"] or 0}
+    counts = qs.aggregate(
+        late=Count("id", filter=late_q(today)),
+        at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)),
+    )
+    return {
+        "late": late,
+        "at_risk": risky,
+        "late_count": counts["late"] or 0,
+        "at_risk_count": counts["at_risk"] or 0,
+    }
 
 
 # OTIF and revenue aggregates ----------------------------------------------------------------------
@@ -226,7 +294,12 @@ OTIF_AGGREGATES = {
 
 
 def _figures(row: dict[str, Any]) -> otif.OtifFigures:
-    return otif.OtifFigures(delivered=row["delivered"] or 0, on_time=row["on_time"] or 0, in_full=row["in_full"] or 0, on_time_in_full=row["otif"] or 0)
+    return otif.OtifFigures(
+        delivered=row["delivered"] or 0,
+        on_time=row["on_time"] or 0,
+        in_full=row["in_full"] or 0,
+        on_time_in_full=row["otif"] or 0,
+    )
 
 
 def _delivered(user: User, start: dt.date | None, end: dt.date | None) -> QuerySet[Order]:
@@ -238,16 +311,38 @@ def _delivered(user: User, start: dt.date | None, end: dt.date | None) -> QueryS
     return qs
 
 
-def otif_by_quarter(*, user: User, start: dt.date | None = None, end: dt.date | None = None, account: Account | None = None) -> list[OtifRow]:
+def otif_by_quarter(
+    *,
+    user: User,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    account: Account | None = None,
+) -> list[OtifRow]:
     """OTIF of delivered orders by the quarter they were delivered in, oldest first (portfolio or one account)."""
     qs = _delivered(user, start, end)
     if account is not None:
         qs = qs.filter(account=account)
-    rows = qs.annotate(quarter=TruncQuarter("delivered_on")).values("quarter").annotate(**OTIF_AGGREGATES).order_by("quarter")
-    return [OtifRow(key=r["quarter"], label=otif.quarter_of(_as_date(r["quarter"])), figures=_figures(r)) for r in rows]
+    rows = (
+        qs.annotate(quarter=TruncQuarter("delivered_on"))
+        .values("quarter")
+        .annotate(**OTIF_AGGREGATES)
+        .order_by("quarter")
+    )
+    return [
+        OtifRow(
+            key=r["quarter"], label=otif.quarter_of(_as_date(r["quarter"])), figures=_figures(r)
+        )
+        for r in rows
+    ]
 
 
-def otif_total(*, user: User, start: dt.date | None = None, end: dt.date | None = None, account: Account | None = None) -> otif.OtifFigures:
+def otif_total(
+    *,
+    user: User,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    account: Account | None = None,
+) -> otif.OtifFigures:
     """OTIF over all delivered orders in the period (portfolio or one account)."""
     qs = _delivered(user, start, end)
     if account is not None:
@@ -255,17 +350,32 @@ def otif_total(*, user: User, start: dt.date | None = None, end: dt.date | None 
     return _figures(qs.aggregate(**OTIF_AGGREGATES))
 
 
-OTIF_ACCOUNT_SORTS = {"otif": ("otif_rate", "-delivered"), "-otif": ("-otif_rate", "-delivered"), "delivered": ("delivered",), "-delivered": ("-delivered",), "name": ("account__name",)}
+OTIF_ACCOUNT_SORTS = {
+    "otif": ("otif_rate", "-delivered"),
+    "-otif": ("-otif_rate", "-delivered"),
+    "delivered": ("delivered",),
+    "-delivered": ("-delivered",),
+    "name": ("account__name",),
+}
 
 
-def otif_by_account(*, user: User, start: dt.date | None = None, end: dt.date | None = None, sort: str = "otif", min_delivered: int = 1) -> QuerySet[Any]:
+def otif_by_account(
+    *,
+    user: User,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    sort: str = "otif",
+    min_delivered: int = 1,
+) -> QuerySet[Any]:
     """OTIF per account over the period, as dicts (worst first by default), for a paginated table."""
     qs = (
         _delivered(user, start, end)
         .values("account_id", "account__name", "account__public_id")
         .annotate(**OTIF_AGGREGATES)
         .filter(delivered__gte=min_delivered)
-        .annotate(otif_rate=ExpressionWrapper(F("otif") * 1.0 / F("delivered"), output_field=FloatField()))
+        .annotate(
+            otif_rate=ExpressionWrapper(F("otif") * 1.0 / F("delivered"), output_field=FloatField())
+        )
     )
     return qs.order_by(*OTIF_ACCOUNT_SORTS.get(sort, OTIF_ACCOUNT_SORTS["otif"]), "account_id")
 
@@ -279,7 +389,11 @@ def _as_date(value: Any) -> dt.date:
 
 
 def revenue_by_account_and_quarter(
-    *, user: User, start: dt.date | None = None, end: dt.date | None = None, account_ids: list[int] | None = None,
+    *,
+    user: User,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    account_ids: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Booked revenue (order totals, cancelled orders excluded) per account and quarter ordered, in the
     reporting currency; amounts without an exchange rate are left out and listed apart."""
@@ -290,30 +404,53 @@ def revenue_by_account_and_quarter(
         qs = qs.filter(ordered_on__lt=end)
     if account_ids is not None:
         qs = qs.filter(account_id__in=account_ids)
-    rows = qs.annotate(quarter=TruncQuarter("ordered_on")).values("account_id", "quarter", "currency").annotate(amount=Sum("total_amount"), orders=Count("id")).order_by()
+    rows = (
+        qs.annotate(quarter=TruncQuarter("ordered_on"))
+        .values("account_id", "quarter", "currency")
+        .annotate(amount=Sum("total_amount"), orders=Count("id"))
+        .order_by()
+    )
     rates = exchange_rates()
     reporting = settings.REPORTING_CURRENCY
     merged: dict[tuple[int, str], dict[str, Any]] = {}
     for r in rows:
         key = (r["account_id"], otif.quarter_of(_as_date(r["quarter"])))
-        entry = merged.setdefault(key, {"account_id": key[0], "quarter": key[1], "amount": Decimal(0), "orders": 0, "unconverted": {}})
+        entry = merged.setdefault(
+            key,
+            {
+                "account_id": key[0],
+                "quarter": key[1],
+                "amount": Decimal(0),
+                "orders": 0,
+                "unconverted": {},
+            },
+        )
         entry["orders"] += r["orders"]
         rate = Decimal(1) if r["currency"] == reporting else rates.get(r["currency"])
         if rate is None:
-            entry["unconverted"][r["currency"]] = entry["unconverted"].get(r["currency"], Decimal(0)) + r["amount"]
+            entry["unconverted"][r["currency"]] = (
+                entry["unconverted"].get(r["currency"], Decimal(0)) + r["amount"]
+            )
         else:
             entry["amount"] += (r["amount"] * rate).quantize(otif.CENT)
     return sorted(merged.values(), key=lambda e: (e["account_id"], e["quarter"]))
 
 
-def revenue_by_quarter(*, user: User, start: dt.date | None = None, end: dt.date | None = None) -> list[dict[str, Any]]:
+def revenue_by_quarter(
+    *, user: User, start: dt.date | None = None, end: dt.date | None = None
+) -> list[dict[str, Any]]:
     """Booked revenue of the whole visible portfolio by quarter, in the reporting currency."""
     qs = orders_visible_to(user).exclude(status=OrderStatus.CANCELLED)
     if start:
         qs = qs.filter(ordered_on__gte=start)
     if end:
         qs = qs.filter(ordered_on__lt=end)
-    rows = qs.annotate(quarter=TruncQuarter("ordered_on")).values("quarter", "currency").annotate(amount=Sum("total_amount"), orders=Count("id")).order_by("quarter")
+    rows = (
+        qs.annotate(quarter=TruncQuarter("ordered_on"))
+        .values("quarter", "currency")
+        .annotate(amount=Sum("total_amount"), orders=Count("id"))
+        .order_by("quarter")
+    )
     rates = exchange_rates()
     reporting = settings.REPORTING_CURRENCY
     merged: dict[str, dict[str, Any]] = {}
@@ -330,24 +467,41 @@ def revenue_by_quarter(*, user: User, start: dt.date | None = None, end: dt.date
 # Account 360 and the progress report ------------------------------------------------------------
 
 
-def account_orders_tab(*, user: User, account: Account, today: dt.date, limit: int = 50) -> dict[str, Any]:
+def account_orders_tab(
+    *, user: User, account: Account, today: dt.date, limit: int = 50
+) -> dict[str, Any]:
     """What the account's Orders tab shows: counts, open orders (soonest promised first), recent deliveries, OTIF."""
     qs = Order.objects.filter(account=account)
     counts = qs.aggregate(
-        open=Count("id", filter=Q(status__in=OPEN)), late=Count("id", filter=late_q(today)),
-        at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)), total=Count("id"),
+        open=Count("id", filter=Q(status__in=OPEN)),
+        late=Count("id", filter=late_q(today)),
+        at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)),
+        total=Count("id"),
     )
-    open_orders = list(_with_reasons(qs.filter(status__in=OPEN).select_related("owner").order_by("promised_date", "id"))[:limit])
+    open_orders = list(
+        _with_reasons(
+            qs.filter(status__in=OPEN).select_related("owner").order_by("promised_date", "id")
+        )[:limit]
+    )
     for order in open_orders:
         order.late = order.promised_date < today
-        order.at_risk = otif.is_at_risk(status=order.status, promised_date=order.promised_date, today=today, risk_days=risk_days())
+        order.at_risk = otif.is_at_risk(
+            status=order.status,
+            promised_date=order.promised_date,
+            today=today,
+            risk_days=risk_days(),
+        )
         order.why = late_reason(order) if order.late or order.at_risk else ""
     recent = list(qs.exclude(status__in=OPEN).order_by("-ordered_on", "-id")[:20])
     year_ago = today - dt.timedelta(days=365)
     return {
-        "counts": counts, "open_orders": open_orders, "recent": recent,
+        "counts": counts,
+        "open_orders": open_orders,
+        "recent": recent,
         "otif_year": otif_total(user=user, account=account, start=year_ago),
-        "otif_quarters": otif_by_quarter(user=user, account=account, start=_quarter_start(today, back=3)),
+        "otif_quarters": otif_by_quarter(
+            user=user, account=account, start=_quarter_start(today, back=3)
+        ),
     }
 
 
@@ -377,14 +531,22 @@ class ProgressReport:
     otif_quarters: list[OtifRow]
 
 
-def progress_report(*, user: User, account: Account, today: dt.date, since_days: int = 30, internal: bool = True) -> ProgressReport:
+def progress_report(
+    *, user: User, account: Account, today: dt.date, since_days: int = 30, internal: bool = True
+) -> ProgressReport:
     """The order progress report for one visible account (for the customer, or for internal teams)."""
     if not accounts_visible_to(user).filter(pk=account.pk).exists():
         raise NotFound("No such account.")
     since = today - dt.timedelta(days=since_days)
     open_orders = list(
         _with_reasons(Order.objects.filter(account=account, status__in=OPEN))
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("product").order_by("position"), to_attr="all_lines"))
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.select_related("product").order_by("position"),
+                to_attr="all_lines",
+            )
+        )
         .select_related("owner", "contact")
         .order_by("promised_date", "id")[:200]
     )
@@ -394,8 +556,11 @@ def progress_report(*, user: User, account: Account, today: dt.date, since_days:
         order.why = late_reason(order)
         order.open_lines = [ln for ln in order.all_lines if ln.open_quantity > 0]
     shipments = list(
-        Shipment.objects.filter(order__account=account).filter(Q(shipped_on__gte=since) | Q(delivered_on__gte=since))
-        .select_related("order").prefetch_related("lines__order_line__product").order_by("-shipped_on", "-id")[:100]
+        Shipment.objects.filter(order__account=account)
+        .filter(Q(shipped_on__gte=since) | Q(delivered_on__gte=since))
+        .select_related("order")
+        .prefetch_related("lines__order_line__product")
+        .order_by("-shipped_on", "-id")[:100]
     )
     late = [o for o in open_orders if o.late]
     next_dates: list[tuple[dt.date, str, Order]] = []
@@ -404,13 +569,23 @@ def progress_report(*, user: User, account: Account, today: dt.date, since_days:
             next_dates.append((order.promised_date, "promised delivery", order))
         for line in order.backordered_lines:
             if line.backorder_expected_on and line.backorder_expected_on >= today:
-                next_dates.append((line.backorder_expected_on, f"stock expected for {line.product.name}", order))
+                next_dates.append(
+                    (line.backorder_expected_on, f"stock expected for {line.product.name}", order)
+                )
     next_dates.sort(key=lambda item: (item[0], item[2].pk))
     year_ago = today - dt.timedelta(days=365)
     return ProgressReport(
-        account=account, today=today, since=since, open_orders=open_orders, shipments=shipments, late=late,
-        next_dates=next_dates[:20], otif=otif_total(user=user, account=account, start=year_ago),
-        otif_quarters=otif_by_quarter(user=user, account=account, start=_quarter_start(today, back=3)),
+        account=account,
+        today=today,
+        since=since,
+        open_orders=open_orders,
+        shipments=shipments,
+        late=late,
+        next_dates=next_dates[:20],
+        otif=otif_total(user=user, account=account, start=year_ago),
+        otif_quarters=otif_by_quarter(
+            user=user, account=account, start=_quarter_start(today, back=3)
+        ),
     )
 
 
@@ -431,4 +606,3 @@ def late_orders_panel(*, user: User, today: dt.date, limit: int = 6) -> dict[str
 
 def has_backorders(order: Order) -> bool:
     return OrderLine.objects.filter(order=order, status=LineStatus.BACKORDERED).exists()
-

@@ -108,28 +108,39 @@ def _price_in(product: Product, currency: str) -> Decimal | None:
     return (price * to_reporting / from_reporting).quantize(otif.CENT)
 
 
-def _line_from(data: LineData, *, row: int, currency: str, kept_products: frozenset[int] = frozenset()) -> OrderLine:
+def _line_from(
+    data: LineData, *, row: int, currency: str, kept_products: frozenset[int] = frozenset()
+) -> OrderLine:
     """An unsaved line from `{product, quantity, unit_price, discount_percent, description}`, checked."""
     where = f"Line {row}"
     product = data.get("product")
     if not isinstance(product, Product):
-        raise ValidationFailed(f"{where}: choose a product.", field_errors={"lines": [f"{where}: choose a product."]})
+        raise ValidationFailed(
+            f"{where}: choose a product.", field_errors={"lines": [f"{where}: choose a product."]}
+        )
     if not product.is_active and product.pk not in kept_products:
-        raise ValidationFailed(f"{where}: {product.sku} is inactive.", field_errors={"lines": [f"{where}: {product.sku} is inactive and cannot be ordered."]})
+        raise ValidationFailed(
+            f"{where}: {product.sku} is inactive.",
+            field_errors={"lines": [f"{where}: {product.sku} is inactive and cannot be ordered."]},
+        )
     try:
         quantity = _decimal(data.get("quantity"), "quantity")
         raw_price = data.get("unit_price")
         unit_price = None if raw_price in (None, "") else _decimal(raw_price, "unit price")
         discount = _decimal(data.get("discount_percent") or 0, "discount")
     except ValidationFailed as exc:
-        raise ValidationFailed(f"{where}, {exc.message}", field_errors={"lines": [f"{where}, {exc.message}"]}) from None
+        raise ValidationFailed(
+            f"{where}, {exc.message}", field_errors={"lines": [f"{where}, {exc.message}"]}
+        ) from None
     problems = []
     if quantity <= 0:
         problems.append("quantity must be more than zero")
     if unit_price is None:
         unit_price = _price_in(product, currency)
         if unit_price is None:
-            problems.append(f"{product.sku} is priced in {product.currency}; give a unit price in {currency}")
+            problems.append(
+                f"{product.sku} is priced in {product.currency}; give a unit price in {currency}"
+            )
     if unit_price is not None and unit_price < 0:
         problems.append("unit price cannot be negative")
     if not ZERO <= discount <= otif.HUNDRED:
@@ -138,14 +149,24 @@ def _line_from(data: LineData, *, row: int, currency: str, kept_products: frozen
         message = f"{where}: {problems[0]}."
         raise ValidationFailed(message, field_errors={"lines": [message]})
     assert unit_price is not None
-    quantity, unit_price, discount = quantity.quantize(otif.CENT), unit_price.quantize(otif.CENT), discount.quantize(otif.CENT)
+    quantity, unit_price, discount = (
+        quantity.quantize(otif.CENT),
+        unit_price.quantize(otif.CENT),
+        discount.quantize(otif.CENT),
+    )
     return OrderLine(
-        product=product, description=str(data.get("description") or "")[:300].strip(), quantity=quantity,
-        unit_price=unit_price, discount_percent=discount, amount=otif.line_amount(quantity, unit_price, discount),
+        product=product,
+        description=str(data.get("description") or "")[:300].strip(),
+        quantity=quantity,
+        unit_price=unit_price,
+        discount_percent=discount,
+        amount=otif.line_amount(quantity, unit_price, discount),
     )
 
 
-def _check_dates(ordered_on: dt.date, requested_date: dt.date | None, promised_date: dt.date | None) -> None:
+def _check_dates(
+    ordered_on: dt.date, requested_date: dt.date | None, promised_date: dt.date | None
+) -> None:
     errors: dict[str, list[str]] = {}
     if requested_date is None:
         errors["requested_date"] = ["Say when the customer wants it."]
@@ -161,20 +182,32 @@ def _check_dates(ordered_on: dt.date, requested_date: dt.date | None, promised_d
 
 
 def _check_references(order: Order) -> None:
-    if order.contact_id and not Contact.objects.filter(pk=order.contact_id, account_id=order.account_id).exists():
+    if (
+        order.contact_id
+        and not Contact.objects.filter(pk=order.contact_id, account_id=order.account_id).exists()
+    ):
         raise _fail("contact", "choose a contact of this account.")
     if order.owner_id and not User.objects.filter(pk=order.owner_id, is_active=True).exists():
         raise _fail("owner", "choose an active colleague.")
     terms = order.payment_terms_days
     if terms is not None and not 0 <= terms <= MAX_PAYMENT_TERMS_DAYS:
-        raise _fail("payment_terms_days", f"between 0 and {MAX_PAYMENT_TERMS_DAYS} days, or empty for the standard terms.")
+        raise _fail(
+            "payment_terms_days",
+            f"between 0 and {MAX_PAYMENT_TERMS_DAYS} days, or empty for the standard terms.",
+        )
 
 
 def _snapshot(order: Order) -> dict[str, Any]:
     data = audit.snapshot(order, exclude=("created_at", "updated_at", "version"))
     data["lines"] = [
-        {"position": ln.position, "product": ln.product_id, "quantity": str(ln.quantity), "unit_price": str(ln.unit_price),
-         "discount_percent": str(ln.discount_percent), "status": ln.status}
+        {
+            "position": ln.position,
+            "product": ln.product_id,
+            "quantity": str(ln.quantity),
+            "unit_price": str(ln.unit_price),
+            "discount_percent": str(ln.discount_percent),
+            "status": ln.status,
+        }
         for ln in order.lines.all()
     ]
     return data
@@ -192,7 +225,12 @@ def number_prefix(year: int) -> str:
 
 def _next_number(ordered_on: dt.date) -> str:
     prefix = number_prefix(ordered_on.year)
-    last = Order.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
+    last = (
+        Order.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
     n = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{n:06d}"
 
@@ -206,11 +244,20 @@ def recompute(order: Order) -> Order:
     dec = DecimalField(max_digits=14, decimal_places=2)
     sums = {
         row["order_line_id"]: (row["shipped"], row["delivered"])
-        for row in ShipmentLine.objects.filter(shipment__order_id=order.pk).values("order_line_id").annotate(
+        for row in ShipmentLine.objects.filter(shipment__order_id=order.pk)
+        .values("order_line_id")
+        .annotate(
             shipped=Coalesce(Sum("quantity"), Value(ZERO), output_field=dec),
             delivered=Coalesce(
-                Sum(Case(When(shipment__delivered_on__isnull=False, then=F("quantity")), default=Value(ZERO), output_field=dec)),
-                Value(ZERO), output_field=dec,
+                Sum(
+                    Case(
+                        When(shipment__delivered_on__isnull=False, then=F("quantity")),
+                        default=Value(ZERO),
+                        output_field=dec,
+                    )
+                ),
+                Value(ZERO),
+                output_field=dec,
             ),
         )
     }
@@ -220,8 +267,11 @@ def recompute(order: Order) -> Order:
     for line in lines:
         shipped, delivered = sums.get(line.pk, (ZERO, ZERO))
         fact = otif.LineFacts(
-            quantity=line.quantity, shipped=Decimal(shipped), delivered=Decimal(delivered),
-            cancelled=line.status == LineStatus.CANCELLED, backordered=line.status == LineStatus.BACKORDERED,
+            quantity=line.quantity,
+            shipped=Decimal(shipped),
+            delivered=Decimal(delivered),
+            cancelled=line.status == LineStatus.CANCELLED,
+            backordered=line.status == LineStatus.BACKORDERED,
         )
         facts.append(fact)
         status = otif.line_status(fact)
@@ -235,12 +285,28 @@ def recompute(order: Order) -> Order:
             changed_lines.append(line)
     if changed_lines:
         OrderLine.objects.bulk_update(
-            changed_lines, ["shipped_quantity", "delivered_quantity", "status", "amount", "backorder_reason", "backorder_expected_on", "updated_at"],
+            changed_lines,
+            [
+                "shipped_quantity",
+                "delivered_quantity",
+                "status",
+                "amount",
+                "backorder_reason",
+                "backorder_expected_on",
+                "updated_at",
+            ],
         )
     delivery_dates = list(
-        Shipment.objects.filter(order_id=order.pk, delivered_on__isnull=False, lines__isnull=False).values_list("delivered_on", flat=True).distinct()
+        Shipment.objects.filter(order_id=order.pk, delivered_on__isnull=False, lines__isnull=False)
+        .values_list("delivered_on", flat=True)
+        .distinct()
     )
-    outcome = otif.order_outcome(current_status=order.status, promised_date=order.promised_date, lines=facts, delivery_dates=delivery_dates)
+    outcome = otif.order_outcome(
+        current_status=order.status,
+        promised_date=order.promised_date,
+        lines=facts,
+        delivery_dates=delivery_dates,
+    )
     order.status = outcome.status
     order.delivered_on = outcome.delivered_on
     order.is_on_time = outcome.is_on_time
@@ -248,7 +314,17 @@ def recompute(order: Order) -> Order:
     order.total_amount = sum((line.amount for line in lines), ZERO)
     if order.status != OrderStatus.ON_HOLD:
         order.hold_reason = ""
-    order.save(update_fields=["status", "delivered_on", "is_on_time", "is_in_full", "total_amount", "hold_reason", "updated_at"])
+    order.save(
+        update_fields=[
+            "status",
+            "delivered_on",
+            "is_on_time",
+            "is_in_full",
+            "total_amount",
+            "hold_reason",
+            "updated_at",
+        ]
+    )
     return order
 
 
@@ -286,15 +362,26 @@ def order_create(
     if len(lines) > MAX_LINES:
         raise _fail("lines", f"an order has at most {MAX_LINES} lines.")
     order = Order(
-        account=account, currency=(currency or account.currency or "EUR").strip().upper(), ordered_on=ordered_on,
-        requested_date=requested_date, promised_date=promised_date, customer_reference=(customer_reference or "").strip(),
-        ship_to=(ship_to or "").strip(), contact=contact, notes=(notes or "").strip(),
-        owner=owner or account.operations_manager or actor, payment_terms_days=payment_terms_days, created_by=actor,
+        account=account,
+        currency=(currency or account.currency or "EUR").strip().upper(),
+        ordered_on=ordered_on,
+        requested_date=requested_date,
+        promised_date=promised_date,
+        customer_reference=(customer_reference or "").strip(),
+        ship_to=(ship_to or "").strip(),
+        contact=contact,
+        notes=(notes or "").strip(),
+        owner=owner or account.operations_manager or actor,
+        payment_terms_days=payment_terms_days,
+        created_by=actor,
         number="pending",
     )
     full_clean_or_fail(order, exclude=[*DERIVED, "number"])
     _check_references(order)
-    built = [_line_from(data, row=row, currency=order.currency) for row, data in enumerate(lines, start=1)]
+    built = [
+        _line_from(data, row=row, currency=order.currency)
+        for row, data in enumerate(lines, start=1)
+    ]
     for attempt in range(5):
         order.number = _next_number(ordered_on)
         try:
@@ -310,7 +397,14 @@ def order_create(
         line.position = position
     OrderLine.objects.bulk_create(built)
     recompute(order)
-    audit.record(actor=actor, action="create", instance=order, before=None, after=_snapshot(order), account_id=account.pk)
+    audit.record(
+        actor=actor,
+        action="create",
+        instance=order,
+        before=None,
+        after=_snapshot(order),
+        account_id=account.pk,
+    )
     return order
 
 
@@ -318,7 +412,12 @@ def order_create(
 
 
 def _record_changes(
-    *, actor: User, order: Order, changes: Sequence[OrderChange], now: dt.datetime, notify: bool = True,
+    *,
+    actor: User,
+    order: Order,
+    changes: Sequence[OrderChange],
+    now: dt.datetime,
+    notify: bool = True,
 ) -> list[OrderChange]:
     """Store the changes; email the order's contact about them and log that on the account timeline."""
     for change in changes:
@@ -341,7 +440,18 @@ def _require_open(order: Order, action: str) -> None:
         raise OrderStateError(f"A {order.get_status_display().lower()} order cannot be {action}.")
 
 
-HEADER_FIELDS = frozenset({"requested_date", "promised_date", "customer_reference", "ship_to", "contact", "owner", "notes", "payment_terms_days"})
+HEADER_FIELDS = frozenset(
+    {
+        "requested_date",
+        "promised_date",
+        "customer_reference",
+        "ship_to",
+        "contact",
+        "owner",
+        "notes",
+        "payment_terms_days",
+    }
+)
 
 
 @transaction.atomic
@@ -369,11 +479,21 @@ def order_update(
             if data[name] is None:
                 raise _fail(name, "a date is needed.")
             if order.status in (OrderStatus.CANCELLED, OrderStatus.DELIVERED):
-                raise OrderStateError(f"A {order.get_status_display().lower()} order keeps its dates.")
+                raise OrderStateError(
+                    f"A {order.get_status_display().lower()} order keeps its dates."
+                )
             if data[name] < order.ordered_on:
                 raise _fail(name, "cannot be before the order date.")
-            kind = ChangeKind.PROMISED_DATE if name == "promised_date" else ChangeKind.REQUESTED_DATE
-            changes.append(OrderChange(kind=kind, old_value=getattr(order, name).isoformat(), new_value=data[name].isoformat()))
+            kind = (
+                ChangeKind.PROMISED_DATE if name == "promised_date" else ChangeKind.REQUESTED_DATE
+            )
+            changes.append(
+                OrderChange(
+                    kind=kind,
+                    old_value=getattr(order, name).isoformat(),
+                    new_value=data[name].isoformat(),
+                )
+            )
             setattr(order, name, data[name])
     if changes:
         text = _reason(reason)
@@ -395,7 +515,15 @@ def order_update(
     if changes:
         recompute(order)
         _record_changes(actor=actor, order=order, changes=changes, now=now)
-    audit.record(actor=actor, action="update", instance=order, before=before, after=_snapshot(order), account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before=before,
+        after=_snapshot(order),
+        account_id=order.account_id,
+        now=now,
+    )
     return order
 
 
@@ -407,7 +535,13 @@ def _line_of(order: Order, line: OrderLine) -> OrderLine:
 
 @transaction.atomic
 def order_line_add(
-    *, actor: User, order: Order, data: LineData, reason: str, expected_version: int | None = None, now: dt.datetime | None = None,
+    *,
+    actor: User,
+    order: Order,
+    data: LineData,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> OrderLine:
     """Add a line to an open order, with a reason the customer is told."""
     now = now or timezone.now()
@@ -426,9 +560,19 @@ def order_line_add(
     line.save()
     recompute(order)
     _bump(order)
-    change = OrderChange(line=line, kind=ChangeKind.LINE_ADDED, new_value=_describe(line), reason=text)
+    change = OrderChange(
+        line=line, kind=ChangeKind.LINE_ADDED, new_value=_describe(line), reason=text
+    )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=order, before=None, after={"line_added": _describe(line), "reason": text}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before=None,
+        after={"line_added": _describe(line), "reason": text},
+        account_id=order.account_id,
+        now=now,
+    )
     return line
 
 
@@ -438,8 +582,14 @@ def _describe(line: OrderLine) -> str:
 
 @transaction.atomic
 def order_line_change(
-    *, actor: User, order: Order, line: OrderLine, data: LineData, reason: str,
-    expected_version: int | None = None, now: dt.datetime | None = None,
+    *,
+    actor: User,
+    order: Order,
+    line: OrderLine,
+    data: LineData,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> OrderLine:
     """Change a line's quantity, price, discount or description, with a reason the customer is told.
 
@@ -455,29 +605,62 @@ def order_line_change(
         raise OrderStateError(f"A {line.get_status_display().lower()} line cannot be changed.")
     text = _reason(reason)
     merged = {
-        "product": line.product, "quantity": line.quantity, "unit_price": line.unit_price,
-        "discount_percent": line.discount_percent, "description": line.description, **{k: v for k, v in data.items() if k != "product"},
+        "product": line.product,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "discount_percent": line.discount_percent,
+        "description": line.description,
+        **{k: v for k, v in data.items() if k != "product"},
     }
-    fresh = _line_from(merged, row=line.position, currency=order.currency, kept_products=frozenset({line.product_id}))
+    fresh = _line_from(
+        merged,
+        row=line.position,
+        currency=order.currency,
+        kept_products=frozenset({line.product_id}),
+    )
     if fresh.quantity < line.shipped_quantity:
-        raise _fail("quantity", f"{line.shipped_quantity.normalize():f} already shipped: the quantity cannot be lower.")
+        raise _fail(
+            "quantity",
+            f"{line.shipped_quantity.normalize():f} already shipped: the quantity cannot be lower.",
+        )
     old = _describe(line)
-    line.quantity, line.unit_price, line.discount_percent, line.description = fresh.quantity, fresh.unit_price, fresh.discount_percent, fresh.description
+    line.quantity, line.unit_price, line.discount_percent, line.description = (
+        fresh.quantity,
+        fresh.unit_price,
+        fresh.discount_percent,
+        fresh.description,
+    )
     new = _describe(line)
     if new == old and line.description == merged["description"] and not data:
         return line
     line.save()
     recompute(order)
     _bump(order)
-    change = OrderChange(line=line, kind=ChangeKind.LINE_CHANGED, old_value=old, new_value=new, reason=text)
+    change = OrderChange(
+        line=line, kind=ChangeKind.LINE_CHANGED, old_value=old, new_value=new, reason=text
+    )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=order, before={"line": old}, after={"line": new, "reason": text}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before={"line": old},
+        after={"line": new, "reason": text},
+        account_id=order.account_id,
+        now=now,
+    )
     return line
 
 
 @transaction.atomic
 def order_line_cancel(
-    *, actor: User, order: Order, line: OrderLine, reason: str, expected_version: int | None = None, now: dt.datetime | None = None,
+    *,
+    actor: User,
+    order: Order,
+    line: OrderLine,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> OrderLine:
     """Cancel what is still open on a line (a line that shipped in part is closed short), with a reason."""
     now = now or timezone.now()
@@ -495,16 +678,32 @@ def order_line_cancel(
     recompute(order)
     _bump(order)
     closed = "closed short" if line.shipped_quantity > 0 else "cancelled"
-    change = OrderChange(line=line, kind=ChangeKind.LINE_CANCELLED, old_value=old, new_value=closed, reason=text)
+    change = OrderChange(
+        line=line, kind=ChangeKind.LINE_CANCELLED, old_value=old, new_value=closed, reason=text
+    )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=order, before={"line": old}, after={"line": closed, "reason": text}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before={"line": old},
+        after={"line": closed, "reason": text},
+        account_id=order.account_id,
+        now=now,
+    )
     return line
 
 
 @transaction.atomic
 def order_line_backorder(
-    *, actor: User, order: Order, line: OrderLine, reason: str, expected_on: dt.date | None = None,
-    expected_version: int | None = None, now: dt.datetime | None = None,
+    *,
+    actor: User,
+    order: Order,
+    line: OrderLine,
+    reason: str,
+    expected_on: dt.date | None = None,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> OrderLine:
     """Mark a line backordered (out of stock) with a reason and, when known, when stock is expected."""
     now = now or timezone.now()
@@ -523,15 +722,34 @@ def order_line_backorder(
     recompute(order)
     _bump(order)
     new = f"backordered, expected {expected_on:%d %b %Y}" if expected_on else "backordered"
-    change = OrderChange(line=line, kind=ChangeKind.BACKORDERED, old_value=_describe(line), new_value=new, reason=text)
+    change = OrderChange(
+        line=line,
+        kind=ChangeKind.BACKORDERED,
+        old_value=_describe(line),
+        new_value=new,
+        reason=text,
+    )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=order, before=None, after={"line": line.position, "backordered": text}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before=None,
+        after={"line": line.position, "backordered": text},
+        account_id=order.account_id,
+        now=now,
+    )
     return line
 
 
 @transaction.atomic
 def order_line_release_backorder(
-    *, actor: User, order: Order, line: OrderLine, expected_version: int | None = None, now: dt.datetime | None = None,
+    *,
+    actor: User,
+    order: Order,
+    line: OrderLine,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> OrderLine:
     """Stock arrived: the backordered line is open to ship again."""
     now = now or timezone.now()
@@ -545,14 +763,35 @@ def order_line_release_backorder(
     line.save(update_fields=["status", "updated_at"])
     recompute(order)
     _bump(order)
-    change = OrderChange(line=line, kind=ChangeKind.BACKORDER_RELEASED, old_value="backordered", new_value="in stock", reason="Stock is available.")
+    change = OrderChange(
+        line=line,
+        kind=ChangeKind.BACKORDER_RELEASED,
+        old_value="backordered",
+        new_value="in stock",
+        reason="Stock is available.",
+    )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=order, before=None, after={"line": line.position, "backorder": "released"}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before=None,
+        after={"line": line.position, "backorder": "released"},
+        account_id=order.account_id,
+        now=now,
+    )
     return line
 
 
 @transaction.atomic
-def order_hold(*, actor: User, order: Order, reason: str, expected_version: int | None = None, now: dt.datetime | None = None) -> Order:
+def order_hold(
+    *,
+    actor: User,
+    order: Order,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
     """Stop fulfilment of an open order, with a reason the customer is told."""
     now = now or timezone.now()
     _require_writer(actor, order.account)
@@ -567,13 +806,34 @@ def order_hold(*, actor: User, order: Order, reason: str, expected_version: int 
     order.hold_reason = text[:300]
     order.version += 1
     order.save(update_fields=["status", "hold_reason", "version", "updated_at"])
-    _record_changes(actor=actor, order=order, changes=[OrderChange(kind=ChangeKind.HOLD, old_value=old, new_value="On hold", reason=text)], now=now)
-    audit.record(actor=actor, action="update", instance=order, before={"status": old}, after={"status": order.status, "reason": text}, account_id=order.account_id, now=now)
+    _record_changes(
+        actor=actor,
+        order=order,
+        changes=[
+            OrderChange(kind=ChangeKind.HOLD, old_value=old, new_value="On hold", reason=text)
+        ],
+        now=now,
+    )
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before={"status": old},
+        after={"status": order.status, "reason": text},
+        account_id=order.account_id,
+        now=now,
+    )
     return order
 
 
 @transaction.atomic
-def order_release(*, actor: User, order: Order, expected_version: int | None = None, now: dt.datetime | None = None) -> Order:
+def order_release(
+    *,
+    actor: User,
+    order: Order,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
     """Lift a hold: the order takes the status its lines and shipments give it."""
     now = now or timezone.now()
     _require_writer(actor, order.account)
@@ -586,29 +846,60 @@ def order_release(*, actor: User, order: Order, expected_version: int | None = N
     order.version += 1
     order.save(update_fields=["status", "version", "updated_at"])
     recompute(order)
-    change = OrderChange(kind=ChangeKind.RELEASE, old_value="On hold", new_value=order.get_status_display(), reason=f"Hold lifted ({reason})." if reason else "Hold lifted.")
+    change = OrderChange(
+        kind=ChangeKind.RELEASE,
+        old_value="On hold",
+        new_value=order.get_status_display(),
+        reason=f"Hold lifted ({reason})." if reason else "Hold lifted.",
+    )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=order, before={"status": OrderStatus.ON_HOLD}, after={"status": order.status}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before={"status": OrderStatus.ON_HOLD},
+        after={"status": order.status},
+        account_id=order.account_id,
+        now=now,
+    )
     return order
 
 
 @transaction.atomic
-def order_start_fulfilment(*, actor: User, order: Order, expected_version: int | None = None) -> Order:
+def order_start_fulfilment(
+    *, actor: User, order: Order, expected_version: int | None = None
+) -> Order:
     """Mark a booked order as being picked and packed."""
     _require_writer(actor, order.account)
     order = _locked(order)
     check_version(order, expected_version)
     if order.status != OrderStatus.BOOKED:
-        raise OrderStateError(f"A {order.get_status_display().lower()} order cannot start fulfilment.")
+        raise OrderStateError(
+            f"A {order.get_status_display().lower()} order cannot start fulfilment."
+        )
     order.status = OrderStatus.IN_FULFILMENT
     order.version += 1
     order.save(update_fields=["status", "version", "updated_at"])
-    audit.record(actor=actor, action="update", instance=order, before={"status": OrderStatus.BOOKED}, after={"status": order.status}, account_id=order.account_id)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before={"status": OrderStatus.BOOKED},
+        after={"status": order.status},
+        account_id=order.account_id,
+    )
     return order
 
 
 @transaction.atomic
-def order_cancel(*, actor: User, order: Order, reason: str, expected_version: int | None = None, now: dt.datetime | None = None) -> Order:
+def order_cancel(
+    *,
+    actor: User,
+    order: Order,
+    reason: str,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
     """Cancel an order that has not shipped anything, with a reason the customer is told."""
     now = now or timezone.now()
     _require_writer(actor, order.account)
@@ -620,12 +911,31 @@ def order_cancel(*, actor: User, order: Order, reason: str, expected_version: in
     text = _reason(reason)
     old = order.get_status_display()
     order.status = OrderStatus.CANCELLED
-    order.lines.exclude(status=LineStatus.CANCELLED).update(status=LineStatus.CANCELLED, updated_at=now)
+    order.lines.exclude(status=LineStatus.CANCELLED).update(
+        status=LineStatus.CANCELLED, updated_at=now
+    )
     order.version += 1
     order.save(update_fields=["status", "version", "updated_at"])
     recompute(order)
-    _record_changes(actor=actor, order=order, changes=[OrderChange(kind=ChangeKind.CANCELLED, old_value=old, new_value="Cancelled", reason=text)], now=now)
-    audit.record(actor=actor, action="update", instance=order, before={"status": old}, after={"status": order.status, "reason": text}, account_id=order.account_id, now=now)
+    _record_changes(
+        actor=actor,
+        order=order,
+        changes=[
+            OrderChange(
+                kind=ChangeKind.CANCELLED, old_value=old, new_value="Cancelled", reason=text
+            )
+        ],
+        now=now,
+    )
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=order,
+        before={"status": old},
+        after={"status": order.status, "reason": text},
+        account_id=order.account_id,
+        now=now,
+    )
     return order
 
 
@@ -657,12 +967,20 @@ def shipment_record(
     if shipped_on < order.ordered_on:
         raise _fail("shipped_on", "cannot be before the order date.")
     if shipped_on > timezone.localdate(now):
-        raise _fail("shipped_on", "a shipment is recorded once it has left: the date cannot be in the future.")
+        raise _fail(
+            "shipped_on",
+            "a shipment is recorded once it has left: the date cannot be in the future.",
+        )
     if delivered_on is not None and delivered_on < shipped_on:
         raise _fail("delivered_on", "cannot be before the ship date.")
     if delivered_on is not None and delivered_on > timezone.localdate(now):
         raise _fail("delivered_on", "cannot be in the future.")
-    lines = {ln.pk: ln for ln in OrderLine.objects.select_for_update().filter(order=order).select_related("product")}
+    lines = {
+        ln.pk: ln
+        for ln in OrderLine.objects.select_for_update()
+        .filter(order=order)
+        .select_related("product")
+    }
     carried: list[tuple[OrderLine, Decimal]] = []
     for given, raw in quantities.items():
         line = lines.get(getattr(given, "pk", None))
@@ -674,7 +992,10 @@ def shipment_record(
         if quantity == 0:
             continue
         if quantity < 0:
-            raise ValidationFailed(f"Line {line.position}: the quantity cannot be negative.", field_errors={"lines": [f"Line {line.position}: the quantity cannot be negative."]})
+            raise ValidationFailed(
+                f"Line {line.position}: the quantity cannot be negative.",
+                field_errors={"lines": [f"Line {line.position}: the quantity cannot be negative."]},
+            )
         if quantity > line.open_quantity:
             message = f"Line {line.position} ({line.product.sku}): {line.open_quantity.normalize():f} open, you cannot ship {quantity.normalize():f}."
             raise ValidationFailed(message, field_errors={"lines": [message]})
@@ -682,18 +1003,45 @@ def shipment_record(
     if not carried:
         raise _fail("lines", "enter the quantity shipped for at least one line.")
     shipment = Shipment.objects.create(
-        order=order, shipped_on=shipped_on, delivered_on=delivered_on, carrier=(carrier or "").strip()[:80],
-        tracking_number=(tracking_number or "").strip()[:80], created_by=actor,
+        order=order,
+        shipped_on=shipped_on,
+        delivered_on=delivered_on,
+        carrier=(carrier or "").strip()[:80],
+        tracking_number=(tracking_number or "").strip()[:80],
+        created_by=actor,
     )
-    ShipmentLine.objects.bulk_create([ShipmentLine(shipment=shipment, order_line=line, quantity=q) for line, q in carried])
+    ShipmentLine.objects.bulk_create(
+        [ShipmentLine(shipment=shipment, order_line=line, quantity=q) for line, q in carried]
+    )
     recompute(order)
     _bump(order)
     summary = ", ".join(f"{q.normalize():f} x {line.product.sku}" for line, q in carried)
-    kinds = [OrderChange(kind=ChangeKind.SHIPPED, new_value=f"{summary} shipped {shipped_on:%d %b %Y}"[:300], reason=_tracking(shipment))]
+    kinds = [
+        OrderChange(
+            kind=ChangeKind.SHIPPED,
+            new_value=f"{summary} shipped {shipped_on:%d %b %Y}"[:300],
+            reason=_tracking(shipment),
+        )
+    ]
     if delivered_on is not None:
-        kinds.append(OrderChange(kind=ChangeKind.DELIVERED, new_value=f"delivered {delivered_on:%d %b %Y}"))
+        kinds.append(
+            OrderChange(kind=ChangeKind.DELIVERED, new_value=f"delivered {delivered_on:%d %b %Y}")
+        )
     _record_changes(actor=actor, order=order, changes=kinds, now=now)
-    audit.record(actor=actor, action="create", instance=shipment, before=None, after={"order": order.number, "lines": summary, "shipped_on": shipped_on, "delivered_on": delivered_on}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="create",
+        instance=shipment,
+        before=None,
+        after={
+            "order": order.number,
+            "lines": summary,
+            "shipped_on": shipped_on,
+            "delivered_on": delivered_on,
+        },
+        account_id=order.account_id,
+        now=now,
+    )
     return shipment
 
 
@@ -704,7 +1052,12 @@ def _tracking(shipment: Shipment) -> str:
 
 @transaction.atomic
 def shipment_record_delivery(
-    *, actor: User, shipment: Shipment, delivered_on: dt.date, expected_version: int | None = None, now: dt.datetime | None = None,
+    *,
+    actor: User,
+    shipment: Shipment,
+    delivered_on: dt.date,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Shipment:
     """Record when a shipment reached the customer (or correct that date)."""
     now = now or timezone.now()
@@ -729,11 +1082,21 @@ def shipment_record_delivery(
     recompute(order)
     _bump(order)
     change = OrderChange(
-        kind=ChangeKind.DELIVERED, old_value=old.isoformat() if old else "", reason="",
+        kind=ChangeKind.DELIVERED,
+        old_value=old.isoformat() if old else "",
+        reason="",
         new_value=f"shipment of {shipment.shipped_on:%d %b %Y} delivered {delivered_on:%d %b %Y}",
     )
     _record_changes(actor=actor, order=order, changes=[change], now=now)
-    audit.record(actor=actor, action="update", instance=shipment, before={"delivered_on": old}, after={"delivered_on": delivered_on}, account_id=order.account_id, now=now)
+    audit.record(
+        actor=actor,
+        action="update",
+        instance=shipment,
+        before={"delivered_on": old},
+        after={"delivered_on": delivered_on},
+        account_id=order.account_id,
+        now=now,
+    )
     return shipment
 
 

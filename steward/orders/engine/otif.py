@@ -39,8 +39,12 @@ BACKORDERED = "backordered"
 CANCELLED = "cancelled"
 OPEN = "open"
 
-OPEN_ORDER_STATUSES = frozenset({BOOKED, IN_FULFILMENT, PARTIALLY_SHIPPED, SHIPPED, ON_HOLD, BACKORDERED})
-NOT_YET_SHIPPED_STATUSES = frozenset({BOOKED, IN_FULFILMENT, PARTIALLY_SHIPPED, ON_HOLD, BACKORDERED})
+OPEN_ORDER_STATUSES = frozenset(
+    {BOOKED, IN_FULFILMENT, PARTIALLY_SHIPPED, SHIPPED, ON_HOLD, BACKORDERED}
+)
+NOT_YET_SHIPPED_STATUSES = frozenset(
+    {BOOKED, IN_FULFILMENT, PARTIALLY_SHIPPED, ON_HOLD, BACKORDERED}
+)
 ALWAYS_AT_RISK_STATUSES = frozenset({ON_HOLD, BACKORDERED})
 DEFAULT_RISK_DAYS = 7
 
@@ -136,22 +140,30 @@ def order_outcome(
     return OrderOutcome(status, None, None, None)
 
 
-def is_late(*, status: str, promised_date: dt.date, delivered_on: dt.date | None, today: dt.date) -> bool:
+def is_late(
+    *, status: str, promised_date: dt.date, delivered_on: dt.date | None, today: dt.date
+) -> bool:
     """Open past its promised date, or delivered after it."""
     if status == DELIVERED:
         return delivered_on is not None and delivered_on > promised_date
     return status in OPEN_ORDER_STATUSES and promised_date < today
 
 
-def days_late(*, status: str, promised_date: dt.date, delivered_on: dt.date | None, today: dt.date) -> int:
+def days_late(
+    *, status: str, promised_date: dt.date, delivered_on: dt.date | None, today: dt.date
+) -> int:
     """How many days past the promised date (to delivery, or to today while open); 0 when not late."""
-    if not is_late(status=status, promised_date=promised_date, delivered_on=delivered_on, today=today):
+    if not is_late(
+        status=status, promised_date=promised_date, delivered_on=delivered_on, today=today
+    ):
         return 0
     end = delivered_on if status == DELIVERED and delivered_on is not None else today
     return (end - promised_date).days
 
 
-def is_at_risk(*, status: str, promised_date: dt.date, today: dt.date, risk_days: int = DEFAULT_RISK_DAYS) -> bool:
+def is_at_risk(
+    *, status: str, promised_date: dt.date, today: dt.date, risk_days: int = DEFAULT_RISK_DAYS
+) -> bool:
     """Open and not yet late, but on hold, backordered, or due within `risk_days` and not fully shipped."""
     if status not in OPEN_ORDER_STATUSES or promised_date < today:
         return False
@@ -185,7 +197,9 @@ class OtifFigures:
 def _pct(part: int, whole: int) -> Decimal | None:
     if whole <= 0:
         return None
-    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
 
 
 def quarter_of(day: dt.date) -> str:

@@ -15,7 +15,9 @@ PROMISED = dt.date(2025, 3, 24)
 
 
 def outcome(lines, dates=(), status=otif.BOOKED):
-    return otif.order_outcome(current_status=status, promised_date=PROMISED, lines=lines, delivery_dates=list(dates))
+    return otif.order_outcome(
+        current_status=status, promised_date=PROMISED, lines=lines, delivery_dates=list(dates)
+    )
 
 
 def test_a_line_amount_takes_off_the_discount_to_the_cent():
@@ -29,9 +31,20 @@ def test_nothing_shipped_is_booked_and_a_started_order_stays_in_fulfilment():
 
 def test_partial_then_full_shipment_then_delivery():
     assert outcome([otif.LineFacts(D(10), shipped=D(4))]).status == otif.PARTIALLY_SHIPPED
-    assert outcome([otif.LineFacts(D(10), shipped=D(10), delivered=D(4))], [PROMISED]).status == otif.SHIPPED
-    done = outcome([otif.LineFacts(D(10), shipped=D(10), delivered=D(10))], [PROMISED, PROMISED + dt.timedelta(days=2)])
-    assert (done.status, done.delivered_on, done.is_on_time, done.is_in_full) == (otif.DELIVERED, PROMISED + dt.timedelta(days=2), False, True)
+    assert (
+        outcome([otif.LineFacts(D(10), shipped=D(10), delivered=D(4))], [PROMISED]).status
+        == otif.SHIPPED
+    )
+    done = outcome(
+        [otif.LineFacts(D(10), shipped=D(10), delivered=D(10))],
+        [PROMISED, PROMISED + dt.timedelta(days=2)],
+    )
+    assert (done.status, done.delivered_on, done.is_on_time, done.is_in_full) == (
+        otif.DELIVERED,
+        PROMISED + dt.timedelta(days=2),
+        False,
+        True,
+    )
 
 
 def test_delivered_on_the_promised_date_is_on_time():
@@ -40,9 +53,18 @@ def test_delivered_on_the_promised_date_is_on_time():
 
 
 def test_a_short_closed_line_makes_the_order_not_in_full_but_a_line_cancelled_before_shipping_does_not():
-    short = outcome([otif.LineFacts(D(10), shipped=D(6), delivered=D(6), cancelled=True), otif.LineFacts(D(2), shipped=D(2), delivered=D(2))], [PROMISED])
+    short = outcome(
+        [
+            otif.LineFacts(D(10), shipped=D(6), delivered=D(6), cancelled=True),
+            otif.LineFacts(D(2), shipped=D(2), delivered=D(2)),
+        ],
+        [PROMISED],
+    )
     assert (short.status, short.is_in_full) == (otif.DELIVERED, False)
-    dropped = outcome([otif.LineFacts(D(10), cancelled=True), otif.LineFacts(D(2), shipped=D(2), delivered=D(2))], [PROMISED])
+    dropped = outcome(
+        [otif.LineFacts(D(10), cancelled=True), otif.LineFacts(D(2), shipped=D(2), delivered=D(2))],
+        [PROMISED],
+    )
     assert (dropped.status, dropped.is_in_full) == (otif.DELIVERED, True)
 
 
@@ -54,22 +76,57 @@ def test_backordered_wins_over_partially_shipped_and_hold_is_kept():
     lines = [otif.LineFacts(D(10), shipped=D(5)), otif.LineFacts(D(3), backordered=True)]
     assert outcome(lines).status == otif.BACKORDERED
     assert outcome(lines, status=otif.ON_HOLD).status == otif.ON_HOLD
-    assert otif.line_status(otif.LineFacts(D(3), shipped=D(1), backordered=True)) == otif.BACKORDERED
+    assert (
+        otif.line_status(otif.LineFacts(D(3), shipped=D(1), backordered=True)) == otif.BACKORDERED
+    )
     assert otif.line_status(otif.LineFacts(D(3), shipped=D(3), backordered=True)) == otif.SHIPPED
 
 
 def test_late_and_at_risk():
     today = dt.date(2025, 3, 20)
-    assert otif.is_late(status=otif.BOOKED, promised_date=today - dt.timedelta(days=1), delivered_on=None, today=today)
+    assert otif.is_late(
+        status=otif.BOOKED,
+        promised_date=today - dt.timedelta(days=1),
+        delivered_on=None,
+        today=today,
+    )
     assert not otif.is_late(status=otif.BOOKED, promised_date=today, delivered_on=None, today=today)
-    assert otif.is_late(status=otif.DELIVERED, promised_date=today, delivered_on=today + dt.timedelta(days=1), today=today)
-    assert not otif.is_late(status=otif.CANCELLED, promised_date=today - dt.timedelta(days=9), delivered_on=None, today=today)
-    assert otif.days_late(status=otif.SHIPPED, promised_date=today - dt.timedelta(days=3), delivered_on=None, today=today) == 3
-    assert otif.is_at_risk(status=otif.BOOKED, promised_date=today + dt.timedelta(days=7), today=today)
-    assert not otif.is_at_risk(status=otif.BOOKED, promised_date=today + dt.timedelta(days=8), today=today)
-    assert otif.is_at_risk(status=otif.ON_HOLD, promised_date=today + dt.timedelta(days=60), today=today)
-    assert not otif.is_at_risk(status=otif.SHIPPED, promised_date=today + dt.timedelta(days=1), today=today)
-    assert not otif.is_at_risk(status=otif.BOOKED, promised_date=today - dt.timedelta(days=1), today=today)  # late, not at risk
+    assert otif.is_late(
+        status=otif.DELIVERED,
+        promised_date=today,
+        delivered_on=today + dt.timedelta(days=1),
+        today=today,
+    )
+    assert not otif.is_late(
+        status=otif.CANCELLED,
+        promised_date=today - dt.timedelta(days=9),
+        delivered_on=None,
+        today=today,
+    )
+    assert (
+        otif.days_late(
+            status=otif.SHIPPED,
+            promised_date=today - dt.timedelta(days=3),
+            delivered_on=None,
+            today=today,
+        )
+        == 3
+    )
+    assert otif.is_at_risk(
+        status=otif.BOOKED, promised_date=today + dt.timedelta(days=7), today=today
+    )
+    assert not otif.is_at_risk(
+        status=otif.BOOKED, promised_date=today + dt.timedelta(days=8), today=today
+    )
+    assert otif.is_at_risk(
+        status=otif.ON_HOLD, promised_date=today + dt.timedelta(days=60), today=today
+    )
+    assert not otif.is_at_risk(
+        status=otif.SHIPPED, promised_date=today + dt.timedelta(days=1), today=today
+    )
+    assert not otif.is_at_risk(
+        status=otif.BOOKED, promised_date=today - dt.timedelta(days=1), today=today
+    )  # late, not at risk
 
 
 def test_otif_rates_and_quarters():
@@ -82,7 +139,13 @@ def test_otif_rates_and_quarters():
 quantities = st.decimals(min_value=D("0.01"), max_value=D(1000), places=2)
 
 
-@given(st.lists(st.tuples(quantities, st.floats(0, 1), st.floats(0, 1), st.booleans()), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(quantities, st.floats(0, 1), st.floats(0, 1), st.booleans()),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_otif_is_known_exactly_when_delivered(specs):
     lines = []
     for qty, ship_share, deliver_share, cancelled in specs:

@@ -20,7 +20,10 @@ def test_an_order_is_booked_with_its_lines_amounts_and_a_readable_number(persona
     a, b = product("A-1", "100.00"), product("B-2", "20.00")
     o = order(personas, lines=[line(a, "3", discount="10"), line(b, "5", unit_price="18.50")])
     assert o.number == "SO-2025-000001" and o.status == OrderStatus.BOOKED
-    assert [(ln.position, ln.unit_price, ln.amount) for ln in o.lines.all()] == [(1, Decimal("100.00"), Decimal("270.00")), (2, Decimal("18.50"), Decimal("92.50"))]
+    assert [(ln.position, ln.unit_price, ln.amount) for ln in o.lines.all()] == [
+        (1, Decimal("100.00"), Decimal("270.00")),
+        (2, Decimal("18.50"), Decimal("92.50")),
+    ]
     assert o.total_amount == Decimal("362.50") and o.currency == personas.account.currency
     assert o.owner == personas.owner and o.payment_terms_days is None
     assert o.effective_payment_terms_days == settings.STEWARD_STANDARD_PAYMENT_TERMS_DAYS
@@ -55,10 +58,22 @@ def test_recompute_settles_a_partial_then_full_delivery(personas):
     a = product()
     o = order(personas, a)
     ln = o.lines.get()
-    services.shipment_record(actor=personas.owner, order=o, quantities={ln: "4"}, shipped_on=PROMISED, delivered_on=PROMISED)
+    services.shipment_record(
+        actor=personas.owner,
+        order=o,
+        quantities={ln: "4"},
+        shipped_on=PROMISED,
+        delivered_on=PROMISED,
+    )
     o.refresh_from_db()
     assert o.status == OrderStatus.PARTIALLY_SHIPPED and o.is_on_time is None
-    services.shipment_record(actor=personas.owner, order=o, quantities={ln: "6"}, shipped_on=PROMISED, delivered_on=PROMISED.replace(day=27))
+    services.shipment_record(
+        actor=personas.owner,
+        order=o,
+        quantities={ln: "6"},
+        shipped_on=PROMISED,
+        delivered_on=PROMISED.replace(day=27),
+    )
     o.refresh_from_db()
     assert o.status == OrderStatus.DELIVERED and o.delivered_on == PROMISED.replace(day=27)
     assert (o.is_on_time, o.is_in_full) == (False, True)
