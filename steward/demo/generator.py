@@ -205,6 +205,7 @@ class DemoContext:
 DEMO_LOADERS: list[str] = [
     "steward.pipeline.demo",
     "steward.quotes.demo",
+    "steward.orders.demo",
     "steward.contracts.demo",
 ]
 
