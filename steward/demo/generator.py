@@ -206,6 +206,7 @@ DEMO_LOADERS: list[str] = [
     "steward.pipeline.demo",
     "steward.quotes.demo",
     "steward.orders.demo",
+    "steward.billing.demo",
     "steward.contracts.demo",
 ]
 
