@@ -102,6 +102,16 @@ class QuoteOut(Schema):
     accepted_at: dt.datetime | None
     rejected_by: str
     rejection_reason: str
+    order_id: UUID | None = Field(None, description="The order the accepted quote became.")
+    order_number: str | None = None
+
+    @staticmethod
+    def resolve_order_id(obj: Quote) -> UUID | None:
+        return obj.order.public_id if obj.order_id else None
+
+    @staticmethod
+    def resolve_order_number(obj: Quote) -> str | None:
+        return obj.order.number if obj.order_id else None
 
     @staticmethod
     def resolve_lines(obj: Quote) -> list[Any]:
@@ -199,7 +209,7 @@ def quote_list(request: HttpRequest, filters: Query[QuoteQuery]) -> QuerySet[Quo
     qs = selectors.quote_list(user=user, filters=wanted, sort=filters.sort)
     if filters.account_id:
         qs = qs.filter(account__public_id=filters.account_id)
-    return qs.prefetch_related("lines__product", "clauses")
+    return qs.select_related("order").prefetch_related("lines__product", "clauses")
 
 
 @router.post("/quotes", response={201: QuoteOut, **RESPONSES})
@@ -286,6 +296,24 @@ def quote_send(request: HttpRequest, public_id: UUID, response: HttpResponse, pa
 @router.post("/quotes/{public_id}/accept", response={200: QuoteOut, **RESPONSES})
 def quote_accept(request: HttpRequest, public_id: UUID, payload: DecisionIn, response: HttpResponse) -> Quote:
     return _act(request, public_id, response, services.quote_accept, note=payload.comment)
+
+
+class ConvertIn(Payload):
+    requested_date: dt.date = Field(description="When the customer wants it.")
+    promised_date: dt.date = Field(description="What we commit to; on time means delivered by this date.")
+    customer_reference: str = Field("", max_length=80, description="The customer's PO number.")
+
+
+@router.post("/quotes/{public_id}/convert", response={201: QuoteOut, **RESPONSES})
+def quote_convert(request: HttpRequest, public_id: UUID, payload: ConvertIn, response: HttpResponse) -> Status:
+    """Turn an accepted quote into an order (refused, 409, unless its content is the approved content; once only)."""
+    user = current_user(request)
+    quote = selectors.quote_get(user=user, public_id=public_id)
+    services.quote_convert_to_order(
+        actor=user, quote=quote, requested_date=payload.requested_date, promised_date=payload.promised_date,
+        customer_reference=payload.customer_reference,
+    )
+    return Status(201, read(response, _fresh(user, quote)))
 
 
 @router.post("/quotes/{public_id}/decline", response={200: QuoteOut, **RESPONSES})

@@ -131,6 +131,12 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Why did the customer decline?")
 
 
+class ConvertForm(forms.Form):
+    requested_date = forms.DateField(label="Requested delivery", widget=forms.DateInput(attrs={"type": "date"}), help_text="When the customer wants it.")
+    promised_date = forms.DateField(label="Promised delivery", widget=forms.DateInput(attrs={"type": "date"}), help_text="What we commit to; on time means delivered by this date.")
+    customer_reference = forms.CharField(label="Customer PO", max_length=80, required=False)
+
+
 class ApprovalRuleForm(forms.ModelForm):
     class Meta:
         model = ApprovalRule

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -39,6 +39,11 @@ from steward.quotes.engine import pricing
 from steward.quotes.engine.approval import fingerprint
 from steward.quotes.models import ApprovalRequest, Quote, QuoteClause, QuoteLine
 from steward.users.models import User
+
+if TYPE_CHECKING:
+    from steward.orders.models import Order
+
+HUNDRED = Decimal(100)
 
 QUOTE_FIELDS = frozenset({
     "title", "contact", "opportunity", "currency", "valid_until", "payment_terms_days", "extra_discount_pct",
@@ -573,6 +578,59 @@ def quote_decline(*, actor: User, quote: Quote, reason: str, now: dt.datetime | 
         actor, quote, now, f"declined by the customer: {reason}", status=QuoteStatus.REJECTED,
         rejected_at=now, rejected_by=RejectedBy.CUSTOMER, rejection_reason=reason,
     )
+
+
+def _order_line_discount(line_pct: Decimal, extra_pct: Decimal) -> Decimal:
+    """The line discount and the quote-wide extra discount as one percentage (to 0.01 %), as an order line carries it."""
+    combined = HUNDRED - (HUNDRED - line_pct) * (HUNDRED - extra_pct) / HUNDRED
+    return combined.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def quote_convert_to_order(
+    *, actor: User, quote: Quote, requested_date: dt.date | None, promised_date: dt.date | None,
+    customer_reference: str = "", ship_to: str = "", now: dt.datetime | None = None,
+) -> Order:
+    """Turn an accepted quote into an order with the approved lines, prices and payment terms.
+
+    Only the content that was approved becomes an order: an accepted quote whose content no longer matches
+    its approval is refused, and a quote becomes an order once.
+    """
+    # Imported here: the orders app builds on quotes, not the other way round.
+    from steward.orders.services import order_create
+
+    now = now or timezone.now()
+    _require_writer(actor, quote.account)
+    quote = _locked(quote)
+    if quote.status != QuoteStatus.ACCEPTED:
+        raise QuoteStateError("Only a quote the customer accepted can become an order.")
+    if quote.order_id:
+        raise QuoteStateError(f"This quote is already order {quote.order}.")
+    _require_approved_content(quote)
+    errors = {}
+    if requested_date is None:
+        errors["requested_date"] = ["Say when the customer wants it."]
+    if promised_date is None:
+        errors["promised_date"] = ["Say when we promise to deliver it."]
+    if errors or requested_date is None or promised_date is None:
+        raise ValidationFailed("requested_date, promised_date: both dates are needed for an order.", field_errors=errors)
+    extra = quote.extra_discount_pct or Decimal(0)
+    lines = [
+        {
+            "product": ln.product, "quantity": ln.quantity, "unit_price": ln.unit_price,
+            "discount_percent": _order_line_discount(ln.discount_pct, extra), "description": ln.description,
+        }
+        for ln in quote.lines.select_related("product").order_by("position", "id")
+    ]
+    terms = f" Delivery terms: {quote.delivery_terms.strip()}" if quote.delivery_terms.strip() else ""
+    order = order_create(
+        actor=actor, account=quote.account, lines=lines, requested_date=requested_date, promised_date=promised_date,
+        ordered_on=timezone.localdate(now), currency=quote.currency, customer_reference=customer_reference,
+        ship_to=ship_to, contact=quote.contact, owner=quote.account.operations_manager or quote.owner,
+        notes=f"From quote {quote.number} rev {quote.revision}.{terms}", payment_terms_days=quote.payment_terms_days,
+    )
+    _transition(actor, quote, now, f"turned into order {order.number}", order=order)
+    return order
 
 
 @transaction.atomic

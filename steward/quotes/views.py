@@ -21,6 +21,7 @@ from steward.quotes import documents, rules, selectors, services
 from steward.quotes.choices import QuoteStatus
 from steward.quotes.forms import (
     ApprovalRuleForm,
+    ConvertForm,
     DecisionForm,
     DeclineForm,
     DelegationForm,
@@ -69,7 +70,7 @@ def quote_detail(request, public_id):
         "can_write": services.can_write_quote(request.user, quote),
         "can_decide": selectors.can_decide(request.user, quote, now=now),
         "approved_content": approved_content,
-        "nonstandard": quote.nonstandard_terms, "decision_form": DecisionForm(), "decline_form": DeclineForm(),
+        "nonstandard": quote.nonstandard_terms, "decision_form": DecisionForm(), "decline_form": DeclineForm(), "convert_form": ConvertForm(),
         "revisions": list(type(quote).objects.filter(number=quote.number).exclude(pk=quote.pk).order_by("revision")),
         "today": timezone.localdate(),
     }
@@ -188,6 +189,15 @@ def quote_action(request, public_id, action):
             services.quote_delete(actor=request.user, quote=quote)
             messages.success(request, "The draft was deleted.")
             return redirect("quotes:account", public_id=account_id)
+        elif action == "convert":
+            form = ConvertForm(request.POST)
+            if not form.is_valid():
+                problems = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+                messages.error(request, f"The order was not created. {problems}")
+                return redirect("quotes:detail", public_id=quote.public_id)
+            order = services.quote_convert_to_order(actor=request.user, quote=quote, **form.cleaned_data)
+            messages.success(request, f"Order {order.number} created from {quote.label}.")
+            return redirect("orders:detail", public_id=order.public_id)
         elif action == "decline":
             form = DeclineForm(request.POST)
             reason = form.data.get("reason", "")
