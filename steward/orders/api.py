@@ -753,19 +753,19 @@ class ProgressOut(Schema):
     response={200: ProgressOut, **RESPONSES},
     tags=["orders"],
 )
-def progress(request: HttpRequest, public_id: UUID) -> ProgressOut:
+def progress(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
     """The account's order progress report: open orders, late and why, what shipped lately, next dates, OTIF."""
     user = current_user(request)
     report = selectors.progress_report(
         user=user, account=_account(user, public_id), today=timezone.localdate()
     )
-    return ProgressOut(
+    return dict(
         account_id=report.account.public_id,
         account=report.account.name,
         as_of=report.today,
         since=report.since,
         open_orders=[
-            ProgressOrderOut(
+            dict(
                 number=o.number,
                 customer_reference=o.customer_reference,
                 status=o.status,
@@ -774,7 +774,7 @@ def progress(request: HttpRequest, public_id: UUID) -> ProgressOut:
                 late=o.late,
                 days_late=o.days_late,
                 why=o.why,
-                open_lines=[LineOut.from_orm(ln) for ln in o.open_lines],
+                open_lines=o.open_lines,
             )
             for o in report.open_orders
         ],

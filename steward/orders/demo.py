@@ -346,7 +346,7 @@ def _delivered_history(rng, today: dt.date, p: dict, due: dt.date) -> None:
         else due - dt.timedelta(days=rng.randint(0, 4))
     )
     last = max(last, order.ordered_on + dt.timedelta(days=1))
-    split = len(lines) > 1 and rng.random() < 0.3 or rng.random() < 0.1
+    split = (len(lines) > 1 and rng.random() < 0.3) or rng.random() < 0.1
     if split:  # a first part on time, the rest at `last`
         first = [(ln, (ln.quantity / 2).quantize(Decimal(1)) or ln.quantity) for ln in lines]
         first_day = max(order.ordered_on, min(last, due) - dt.timedelta(days=rng.randint(3, 8)))
