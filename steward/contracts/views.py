@@ -43,7 +43,7 @@ def contract_list(request):
         q=get.get("q", "")[:100], status=get.get("status", ""), owner=get.get("owner", "")[:150],
         ending_within=_int_or_none(get.get("ending", ""), selectors.ENDING_WITHIN), auto_renew=auto, account=get.get("account", "")[:36],
     )
-    sort = get.get("sort", "end") if get.get("sort", "end") in selectors.CONTRACT_SORTS else "end"
+    sort = get.get("sort", "-end") if get.get("sort", "-end") in selectors.CONTRACT_SORTS else "-end"
     if filters.account:
         try:
             account_get(user=request.user, public_id=filters.account)
