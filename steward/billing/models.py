@@ -13,6 +13,7 @@ from steward.billing.choices import OPEN_STATUSES, InvoiceStatus, PaymentMethod
 from steward.core.models import TimeStampedModel, VersionedModel
 
 ZERO = Decimal(0)
+HALF_CENT = Decimal("0.005")
 
 
 class Invoice(VersionedModel):
@@ -63,7 +64,11 @@ class Invoice(VersionedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_paid__gte=0), name="invoice_paid_not_negative"),
             models.CheckConstraint(condition=models.Q(amount_paid__lte=models.F("total")), name="invoice_paid_within_total"),
-            models.CheckConstraint(condition=models.Q(balance=models.F("total") - models.F("amount_paid")), name="invoice_balance_is_total_less_paid"),
+            # To the cent rather than exact: SQLite keeps decimals as floating point, where 1234.56 - 234.56 != 1000.00.
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=models.F("total") - models.F("amount_paid") - HALF_CENT, balance__lte=models.F("total") - models.F("amount_paid") + HALF_CENT),
+                name="invoice_balance_is_total_less_paid_to_the_cent",
+            ),
             models.CheckConstraint(condition=models.Q(due_on__gte=models.F("issued_on")), name="invoice_due_after_issue"),
         ]
 
