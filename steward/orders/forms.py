@@ -230,7 +230,7 @@ class ShipmentForm(forms.Form):
                 min_value=Decimal(0),
                 max_digits=12,
                 decimal_places=2,
-                initial=ln.open_quantity,
+                initial=f"{ln.open_quantity.normalize():f}",
                 label=f"{ln.product.sku} (line {ln.position}, {ln.open_quantity.normalize():f} open)",
             )
 
