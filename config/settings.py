@@ -161,6 +161,8 @@ REPORTING_CURRENCY = (env_str("REPORTING_CURRENCY") or "EUR").upper()
 STEWARD_STANDARD_PAYMENT_TERMS_DAYS = env_int("STEWARD_STANDARD_PAYMENT_TERMS_DAYS", 30)
 # A new quote is valid for this many days unless its owner sets another date.
 STEWARD_QUOTE_VALIDITY_DAYS = env_int("STEWARD_QUOTE_VALIDITY_DAYS", 30)
+# An open order due within this many days and not fully shipped counts as at risk.
+STEWARD_ORDER_AT_RISK_DAYS = env_int("STEWARD_ORDER_AT_RISK_DAYS", 7)
 # The renewal job opens a renewal opportunity for a contract this many days before it ends.
 STEWARD_RENEWAL_LEAD_DAYS = env_int("STEWARD_RENEWAL_LEAD_DAYS", 120)
 
