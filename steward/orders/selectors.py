@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -251,8 +252,10 @@ def late_and_at_risk(
     if mine:
         qs = qs.filter(Q(owner=user) | Q(account__operations_manager=user))
     base = qs.select_related("account", "owner")
-    late = list(_with_reasons(base.filter(late_q(today)).order_by("promised_date", "id"))[:limit])
-    risky = list(
+    late: list[Any] = list(
+        _with_reasons(base.filter(late_q(today)).order_by("promised_date", "id"))[:limit]
+    )
+    risky: list[Any] = list(
         _with_reasons(
             base.filter(Q(status__in=OPEN) & at_risk_q(today)).order_by("promised_date", "id")
         )[:limit]
@@ -293,7 +296,7 @@ OTIF_AGGREGATES = {
 }
 
 
-def _figures(row: dict[str, Any]) -> otif.OtifFigures:
+def _figures(row: Mapping[str, Any]) -> otif.OtifFigures:
     return otif.OtifFigures(
         delivered=row["delivered"] or 0,
         on_time=row["on_time"] or 0,
@@ -372,7 +375,7 @@ def otif_by_account(
         _delivered(user, start, end)
         .values("account_id", "account__name", "account__public_id")
         .annotate(**OTIF_AGGREGATES)
-        .filter(delivered__gte=min_delivered)
+        .filter(delivered__gte=min_delivered)  # type: ignore[misc]  # an annotation, not a field
         .annotate(
             otif_rate=ExpressionWrapper(F("otif") * 1.0 / F("delivered"), output_field=FloatField())
         )
@@ -478,19 +481,20 @@ def account_orders_tab(
         at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)),
         total=Count("id"),
     )
-    open_orders = list(
+    open_orders: list[Any] = list(
         _with_reasons(
             qs.filter(status__in=OPEN).select_related("owner").order_by("promised_date", "id")
         )[:limit]
     )
     for order in open_orders:
         order.late = order.promised_date < today
-        order.at_risk = otif.is_at_risk(
+        at_risk = otif.is_at_risk(
             status=order.status,
             promised_date=order.promised_date,
             today=today,
             risk_days=risk_days(),
         )
+        order.at_risk = at_risk
         order.why = late_reason(order) if order.late or order.at_risk else ""
     recent = list(qs.exclude(status__in=OPEN).order_by("-ordered_on", "-id")[:20])
     year_ago = today - dt.timedelta(days=365)
@@ -523,9 +527,9 @@ class ProgressReport:
     account: Account
     today: dt.date
     since: dt.date
-    open_orders: list[Order]
+    open_orders: list[Any]
     shipments: list[Shipment]
-    late: list[Order]
+    late: list[Any]
     next_dates: list[tuple[dt.date, str, Order]]
     otif: otif.OtifFigures
     otif_quarters: list[OtifRow]
@@ -538,7 +542,7 @@ def progress_report(
     if not accounts_visible_to(user).filter(pk=account.pk).exists():
         raise NotFound("No such account.")
     since = today - dt.timedelta(days=since_days)
-    open_orders = list(
+    open_orders: list[Any] = list(
         _with_reasons(Order.objects.filter(account=account, status__in=OPEN))
         .prefetch_related(
             Prefetch(
@@ -567,7 +571,7 @@ def progress_report(
     for order in open_orders:
         if not order.late:
             next_dates.append((order.promised_date, "promised delivery", order))
-        for line in order.backordered_lines:
+        for line in getattr(order, "backordered_lines", []):
             if line.backorder_expected_on and line.backorder_expected_on >= today:
                 next_dates.append(
                     (line.backorder_expected_on, f"stock expected for {line.product.name}", order)
@@ -596,7 +600,9 @@ def late_orders_panel(*, user: User, today: dt.date, limit: int = 6) -> dict[str
         mine = qs.filter(Q(owner=user) | Q(account__operations_manager=user))
         if mine.exists():
             qs = mine
-    top = list(_with_reasons(qs.select_related("account").order_by("promised_date", "id"))[:limit])
+    top: list[Any] = list(
+        _with_reasons(qs.select_related("account").order_by("promised_date", "id"))[:limit]
+    )
     for order in top:
         order.days_late = (today - order.promised_date).days
         order.why = late_reason(order)

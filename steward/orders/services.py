@@ -305,7 +305,7 @@ def recompute(order: Order) -> Order:
         current_status=order.status,
         promised_date=order.promised_date,
         lines=facts,
-        delivery_dates=delivery_dates,
+        delivery_dates=[d for d in delivery_dates if d is not None],
     )
     order.status = outcome.status
     order.delivered_on = outcome.delivered_on
@@ -983,7 +983,7 @@ def shipment_record(
     }
     carried: list[tuple[OrderLine, Decimal]] = []
     for given, raw in quantities.items():
-        line = lines.get(getattr(given, "pk", None))
+        line = lines.get(int(getattr(given, "pk", 0) or 0))
         if line is None:
             raise NotFound("No such line on this order.")
         if raw in (None, ""):
