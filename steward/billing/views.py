@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -194,8 +195,8 @@ def invoice_from_order(request):
         "delivered": services.invoiceable_lines(order, Scope.DELIVERED), "all": services.invoiceable_lines(order, Scope.ALL),
         "invoices": list(order.invoices.order_by("-issued_on", "-id")), "terms": services.order_payment_terms(order),
     }
-    context["delivered_total"] = sum((i.amount for i in context["delivered"]), 0)
-    context["all_total"] = sum((i.amount for i in context["all"]), 0)
+    context["delivered_total"] = sum((i.amount for i in context["delivered"]), Decimal(0))
+    context["all_total"] = sum((i.amount for i in context["all"]), Decimal(0))
     return render(request, "billing/from_order.html", context)
 
 
