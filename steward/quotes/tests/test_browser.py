@@ -1,12 +1,18 @@
 """End to end in chromium: a quote with a 25 % discount on Net 90 through approval, a voiding edit,
-approval again, sending and acceptance."""
+approval again, sending and acceptance; the accepted quote becomes an order, whose shipment arrives
+late, and OTIF and the account's order progress report show it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from steward.accounts.tests.factories import AccountFactory, tier
 from steward.core.tests.browser import Session, launch
+from steward.orders.models import Order
 from steward.quotes.models import Quote
 from steward.quotes.tests.factories import product
 from steward.users.choices import Role
@@ -100,4 +106,47 @@ def test_a_discounted_quote_goes_through_approval_and_an_edit_voids_it(browser, 
     eve.shot("quote-accepted")
     quote.refresh_from_db()
     assert quote.status == "accepted" and quote.approval_requests.count() == 2
+
+    # The accepted quote becomes the customer's order, promised for ten days from now.
+    today = timezone.localdate()
+    promised = today + dt.timedelta(days=10)
+    page.get_by_label("Requested delivery").fill((today + dt.timedelta(days=7)).isoformat())
+    page.get_by_label("Promised delivery").fill(promised.isoformat())
+    page.get_by_label("Customer PO").fill("PO-4711")
+    page.get_by_test_id("convert-quote").click()
+    page.wait_for_url("**/orders/*/")
+    order = Order.objects.get()
+    assert page.get_by_role("heading", name=f"Order {order.number}").is_visible()
+    assert (order.total_amount, order.payment_terms_days, order.promised_date) == (quote.total, 90, promised)
+    page = eve.go(f"/quotes/{quote.public_id}/")
+    assert page.get_by_test_id("quote-order").inner_text() == order.number
+    assert page.get_by_test_id("convert-quote").count() == 0
+
     eve.close()
+
+    # Two weeks on (a new working day, a new login), the pallets leave and arrive four days late.
+    with time_machine.travel(timezone.now() + dt.timedelta(days=14), tick=True):
+        arrived = timezone.localdate()
+        eve = Session(browser, live_server, "eve", PASSWORD)
+        page = eve.go(f"/orders/{order.public_id}/")
+        assert page.get_by_test_id("late-badge").is_visible()
+        page.get_by_test_id("record-shipment").first.click()
+        page.wait_for_url("**/shipments/new/")
+        assert page.get_by_label("PAL-1200 (line 1, 1000 open)").input_value() == "1000"
+        page.get_by_label("Delivered on").fill(arrived.isoformat())
+        page.get_by_test_id("save-shipment").click()
+        page.wait_for_url(f"**/orders/{order.public_id}/")
+        assert page.get_by_text("Shipment recorded").is_visible()
+        otif = page.get_by_test_id("otif").inner_text()
+        assert "Late" in otif and "In full" in otif
+
+        page = eve.go("/orders/otif/")
+        assert page.get_by_test_id("otif-total").inner_text().strip() == "0.0 %"
+        assert page.get_by_text("0 of 1 delivered orders").is_visible()
+
+        page = eve.go(f"/accounts/{team['acme'].public_id}/orders/progress/")
+        assert order.number in page.get_by_test_id("progress-shipped").inner_text()
+        assert page.get_by_test_id("delivered-late").inner_text() == "4\xa0days late"
+        assert "0.0 %" in page.get_by_test_id("progress-otif").inner_text()
+        eve.shot("order-progress-late")
+        eve.close()
