@@ -243,3 +243,17 @@ def test_backordered_line_shows_substitutes(client, personas, recent):
     client.force_login(personas.owner)
     page = client.get(reverse("orders:detail", args=[recent.public_id])).content.decode()
     assert "Offer a substitute" in page and "Heat-treated pallet" in page
+
+
+def test_the_order_page_leads_to_invoicing_its_deliveries(client, personas, recent):
+    from steward.billing.models import Invoice
+
+    client.force_login(personas.admin)  # finance, admins and the account's operations manager invoice
+    page = client.get(reverse("orders:detail", args=[recent.public_id])).content.decode()
+    link = f'{reverse("billing:from_order")}?order={recent.public_id}'
+    assert link in page
+    assert client.get(link).status_code == 200
+    response = client.post(reverse("billing:from_order"), {"order": str(recent.public_id), "scope": "all"})
+    assert response.status_code == 302
+    invoice = Invoice.objects.get(order=recent)
+    assert invoice.total > 0 and invoice.account == recent.account
