@@ -139,8 +139,8 @@ class AgeingOut(Schema):
 
 
 class AccountRowOut(Schema):
-    account_id: UUID = Field(validation_alias="account__public_id")
-    account: str = Field(validation_alias="account__name")
+    account_id: UUID = Field(validation_alias="account_public_id")
+    account: str = Field(validation_alias="account_name")
     current: Decimal | None
     d1_30: Decimal | None
     d31_60: Decimal | None

@@ -58,6 +58,7 @@ class Invoice(VersionedModel):
             models.Index(fields=["account", "status", "due_on"], name="invoice_account_status_due_idx"),
             models.Index(fields=["status", "due_on"], name="invoice_status_due_idx"),
             models.Index(fields=["account", "paid_on"], name="invoice_account_paid_idx"),
+            models.Index(fields=["status", "paid_on"], name="invoice_status_paid_idx"),
             models.Index(fields=["-issued_on", "-id"], name="invoice_issued_idx"),
             models.Index(fields=["order"], name="invoice_order_idx"),
         ]

@@ -24,8 +24,10 @@ from django.db.models import (
     F,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -53,14 +55,14 @@ INVOICE_SORTS = {
     "status": ("status", "-issued_on", "-id"), "-status": ("-status", "-issued_on", "-id"),
 }
 ACCOUNT_SORTS = {
-    "name": ("account__name",), "-name": ("-account__name",),
-    "total": ("total", "account__name"), "-total": ("-total", "account__name"),
-    "overdue": ("overdue", "account__name"), "-overdue": ("-overdue", "account__name"),
-    **{k: (k, "account__name") for k in ageing.BUCKET_KEYS},
-    **{f"-{k}": (f"-{k}", "account__name") for k in ageing.BUCKET_KEYS},
-    "days": ("avg_days_to_pay", "account__name"), "-days": ("-avg_days_to_pay", "account__name"),
-    "late": ("avg_days_late", "account__name"), "-late": ("-avg_days_late", "account__name"),
-    "oldest": ("oldest_due", "account__name"), "-oldest": ("-oldest_due", "account__name"),
+    "name": ("account_name", "account_id"), "-name": ("-account_name", "account_id"),
+    "total": ("total", "account_id"), "-total": ("-total", "account_id"),
+    "overdue": ("overdue", "account_id"), "-overdue": ("-overdue", "account_id"),
+    **{k: (k, "account_id") for k in ageing.BUCKET_KEYS},
+    **{f"-{k}": (f"-{k}", "account_id") for k in ageing.BUCKET_KEYS},
+    "days": ("avg_days_to_pay", "account_id"), "-days": ("-avg_days_to_pay", "account_id"),
+    "late": ("avg_days_late", "account_id"), "-late": ("-avg_days_late", "account_id"),
+    "oldest": ("oldest_due", "account_id"), "-oldest": ("-oldest_due", "account_id"),
 }
 
 
@@ -221,7 +223,7 @@ def _by_account(user: User, as_of: dt.date, rates: dict[str, Decimal]) -> QueryS
     late_from = as_of - dt.timedelta(days=ageing.LATE_OVERDUE_DAYS)
     return (
         _scoped(user).filter(owing | window)
-        .values("account_id", "account__name", "account__public_id")
+        .values("account_id")  # grouped on the invoice column alone: no join to accounts while aggregating
         .annotate(
             **sums,
             total=Sum(Case(When(owing, then=converted), default=None, output_field=MONEY)),
@@ -234,6 +236,9 @@ def _by_account(user: User, as_of: dt.date, rates: dict[str, Decimal]) -> QueryS
             latest_paid=Max("paid_on", filter=window),
         )
         .annotate(
+            # Name and id of each group's account, looked up by primary key (no join in the grouping).
+            account_name=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name")[:1]),
+            account_public_id=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("public_id")[:1]),
             is_late=Case(
                 When(Q(avg_days_late__gt=ageing.LATE_AVERAGE_DAYS) | Q(oldest_due__lt=late_from), then=Value(True)),
                 default=Value(False), output_field=BooleanField(),
