@@ -56,3 +56,13 @@ def test_demo_invoices_are_consistent():
     some.refresh_from_db()
     assert some.status == "paid"
     assert services.next_number(TODAY.year) not in set(Invoice.objects.values_list("number", flat=True))
+
+
+def test_seed_demo_invoices_the_demo_orders():
+    from steward.demo.generator import SeedOptions, generate
+
+    generate(SeedOptions(accounts=30, seed=5, now=NOW, chunk_size=15))
+    assert Invoice.objects.filter(order__isnull=False).count() > 30
+    assert Invoice.objects.filter(status="paid").exists() and Payment.objects.exists()
+    over = InvoiceLine.objects.values("order_line").annotate(q=Sum("quantity")).filter(q__gt=F("order_line__delivered_quantity"))
+    assert not over.exists()
