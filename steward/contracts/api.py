@@ -120,7 +120,8 @@ class RenewalOut(Schema):
     owner: str = Field(validation_alias="owner.username")
     end_on: dt.date
     notice_deadline: dt.date
-    band: str
+    band: str = Field(description="30, 60, 90 or 120: the days-left band")
+    notice_passed: bool = Field(description="The notice deadline is behind us while the contract still runs.")
     days_left: int
     auto_renew: bool
     annual_value: Decimal
@@ -164,7 +165,7 @@ class ContractQuery(Schema):
 
 
 class RenewalQuery(Schema):
-    band: Text = Field("", description="notice, 30, 60, 90 or 120")
+    band: Text = Field("", description="30, 60, 90 or 120 (days left), or notice (notice deadline passed)")
     owner: Text = Field("", description='A username, or "me".')
 
 

@@ -28,6 +28,6 @@ def renewals_panel(user: Any, now: dt.datetime) -> dict[str, Any] | None:
     portfolio = user.role in PORTFOLIO_ROLES or user.is_superuser
     owner = None if portfolio else user
     bands = selectors.renewal_bands(user=user, today=today, owner=owner)
-    total = sum(b.count for b in bands)
+    total = sum(b.count for b in bands if b.band != "notice")  # notice-passed contracts are in a day band too
     rows = list(selectors.renewals_due(user=user, today=today, owner=owner)[:CARD_ROWS]) if total else []
     return {"bands": bands, "rows": rows, "total": total, "portfolio": portfolio, "today": today, "owner_param": "" if portfolio else "me"}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from steward.accounts.engine import money
@@ -101,10 +101,14 @@ def status_counts(user: User) -> dict[str, int]:
 
 
 def _band_case(today: dt.date) -> Case:
-    """The engine's alert band, as SQL: notice passed first, then 30/60/90/120 days left."""
-    whens = [When(notice_period_days__gt=0, notice_deadline__lt=today, then=Value("notice"))]
-    whens += [When(end_on__lte=today + dt.timedelta(days=limit), then=Value(str(limit))) for limit in sorted(BANDS)]
+    """The engine's day band, as SQL: 30/60/90/120 days left."""
+    whens = [When(end_on__lte=today + dt.timedelta(days=limit), then=Value(str(limit))) for limit in sorted(BANDS)]
     return Case(*whens, default=Value("none"), output_field=CharField())
+
+
+def _notice_passed_case(today: dt.date) -> Case:
+    """The engine's notice-passed flag, as SQL: a notice deadline behind us on a running contract."""
+    return Case(When(notice_period_days__gt=0, notice_deadline__lt=today, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def renewals_due(
@@ -118,8 +122,10 @@ def renewals_due(
         qs = qs.filter(owner=user)
     elif owner:
         qs = qs.filter(owner__username=owner)
-    qs = qs.annotate(band=_band_case(today))
-    if band:
+    qs = qs.annotate(band=_band_case(today), notice_passed=_notice_passed_case(today))
+    if band == "notice":
+        qs = qs.filter(notice_passed=True)
+    elif band:
         qs = qs.filter(band=band)
     return qs.select_related("account", "owner", "renewal_opportunity").order_by("notice_deadline", "end_on", "id")
 
@@ -138,9 +144,12 @@ BAND_LABELS = {"notice": "Notice deadline passed", "30": "≤ 30 days", "60": "3
 
 
 def renewal_bands(*, user: User, today: dt.date, owner: User | str | None = None) -> list[BandSummary]:
-    """Count and annual value per band, aggregated in the database and converted to the reporting currency."""
+    """Count and annual value per day band, and of the contracts whose notice deadline passed (they are in a day
+    band too), aggregated in the database and converted to the reporting currency."""
     due: QuerySet[Any] = renewals_due(user=user, today=today, owner=owner)
-    rows = due.order_by().values("band", "currency").annotate(n=Count("id"), value=Sum("annual_value"))
+    rows = list(due.order_by().values("band", "currency").annotate(n=Count("id"), value=Sum("annual_value")))
+    notice = due.filter(notice_passed=True).order_by().values("currency").annotate(n=Count("id"), value=Sum("annual_value"))
+    rows += [{"band": "notice", **r} for r in notice]
     counts: dict[str, int] = {}
     sums: dict[str, dict[str, Decimal]] = {}
     for r in rows:

@@ -87,7 +87,8 @@ def test_service_levels_and_renewals_due(client, personas):
     assert put.status_code == 200 and put.json()[0]["unit"] == "business_hours"
     assert owner.get(f"/contracts/{c.public_id}/service-levels").json()[0]["metric"] == "First response"
     due = owner.get("/renewals").json()["results"]
-    assert due[0]["band"] == "notice" and due[0]["days_left"] == 80
+    assert (due[0]["band"], due[0]["notice_passed"], due[0]["days_left"]) == ("90", True, 80)
+    assert len(owner.get("/renewals", band="notice").json()["results"]) == 1
     assert owner.get("/renewals", band="30").json()["results"] == []
     listed = owner.get("/contracts", ending_within=90).json()["results"]
     assert [x["number"] for x in listed] == [c.number]

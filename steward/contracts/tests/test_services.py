@@ -192,7 +192,8 @@ def test_renewals_due_bands_and_notice_first(personas):
     contract(personas, ends_in=20, notice_period_days=0)  # 30 band
     late = contract(personas, ends_in=80, notice_period_days=90)  # notice passed 10 days ago
     rows = list(selectors.renewals_due(user=personas.manager, today=today))
-    assert rows[0] == late and rows[0].band == "notice"
+    assert rows[0] == late and rows[0].notice_passed and rows[0].band == "90"  # in its day band, flagged
     bands = {b.band: b.count for b in selectors.renewal_bands(user=personas.owner, today=today, owner=personas.owner)}
-    assert bands == {"notice": 1, "30": 1, "60": 0, "90": 0, "120": 1}
+    assert bands == {"notice": 1, "30": 1, "60": 0, "90": 1, "120": 1}
+    assert list(selectors.renewals_due(user=personas.manager, today=today, band="notice")) == [late]
     assert sum(b.count for b in selectors.renewal_bands(user=personas.owner, today=today, owner=personas.manager)) == 0
