@@ -311,12 +311,16 @@ def overdue_panel(*, user: User, as_of: dt.date, limit: int = 5) -> OverduePanel
     """Overdue receivables of the user's accounts (reporting currency) and the accounts owing the most overdue."""
     qs = _scoped(user).filter(status__in=OPEN_STATUSES, balance__gt=0, due_on__lt=as_of)
     per_currency = {r["currency"]: r["s"] for r in qs.values("currency").annotate(s=Sum("balance")).order_by()}
-    converted = convert_sum(per_currency, rates=exchange_rates(), target=settings.REPORTING_CURRENCY)
-    rate = _rate(exchange_rates())
+    rates = exchange_rates()
+    converted = convert_sum(per_currency, rates=rates, target=settings.REPORTING_CURRENCY)
     worst_rows = (
-        qs.values("account__public_id", "account__name")
-        .annotate(overdue=Sum(ExpressionWrapper(F("balance") * rate, output_field=MONEY)), oldest_due=Min("due_on"), n=Count("id"))
-        .order_by(F("overdue").desc(nulls_last=True), "account__name")[:limit]
+        qs.values("account_id")
+        .annotate(overdue=Sum(ExpressionWrapper(F("balance") * _rate(rates), output_field=MONEY)), oldest_due=Min("due_on"), n=Count("id"))
+        .annotate(
+            account_name=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name")[:1]),
+            account_public_id=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("public_id")[:1]),
+        )
+        .order_by(F("overdue").desc(nulls_last=True), "account_id")[:limit]
     )
     worst = [{**r, "days": ageing.days_past_due(r["oldest_due"], as_of)} for r in worst_rows]
     accounts = qs.values("account_id").distinct().count() if worst else 0
