@@ -176,3 +176,19 @@ def test_email_logs_on_the_timeline(client, personas, finance, mailoutbox):
         mp.setattr("steward.billing.documents.invoice_pdf", lambda invoice: b"%PDF-1.4")
         client.post(reverse("billing:action", args=[inv.public_id, "email"]))
     assert personas.account.interactions.filter(subject=f"Invoice {inv.number}").exists()
+
+
+def test_receivables_queries_do_not_grow_with_accounts(client, personas, finance, django_assert_max_num_queries):
+    from steward.accounts.tests.factories import AccountFactory
+
+    for _ in range(30):
+        manual_invoice(finance, AccountFactory(owner=personas.owner), amount="100", issued_on=TODAY - dt.timedelta(days=45))
+    client.force_login(finance)
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("billing:receivables")).status_code == 200
+    from django.utils import timezone
+
+    from steward.billing import panels
+
+    with django_assert_max_num_queries(4):
+        assert len(panels.overdue_panel(finance, timezone.now())["overdue"].worst) == 5
