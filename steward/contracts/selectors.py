@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, CharField, Count, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncMonth
 
 from steward.accounts.engine import money
 from steward.accounts.models import Account
@@ -17,6 +16,7 @@ from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees
 from steward.contracts.choices import ContractStatus
 from steward.contracts.engine.renewal import BANDS, RenewalTerms, renewal_alert
 from steward.contracts.models import Contract
+from steward.core.dbfunctions import MonthStart
 from steward.core.errors import NotFound
 from steward.users.models import User
 
@@ -169,7 +169,7 @@ def renewal_value_by_month(*, user: User, today: dt.date, months: int = 12, owne
         qs = qs.filter(owner=user)
     elif owner:
         qs = qs.filter(owner__username=owner)
-    rows = qs.annotate(month=TruncMonth("end_on")).values("month", "auto_renew").annotate(n=Count("id"), value=Sum("annual_value")).order_by("month")
+    rows = qs.annotate(month=MonthStart("end_on")).values("month", "auto_renew").annotate(n=Count("id"), value=Sum("annual_value")).order_by("month")
     return [dict(r) for r in rows]
 
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncQuarter
 
 from steward.accounts.models import Account
 from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_everything
 from steward.catalogue.models import Product
+from steward.core.dbfunctions import QuarterStart
 from steward.core.errors import NotFound
 from steward.orders.choices import OPEN_STATUSES, ChangeKind, LineStatus, OrderStatus
 from steward.orders.engine import otif
@@ -326,7 +326,7 @@ def otif_by_quarter(
     if account is not None:
         qs = qs.filter(account=account)
     rows = (
-        qs.annotate(quarter=TruncQuarter("delivered_on"))
+        qs.annotate(quarter=QuarterStart("delivered_on"))
         .values("quarter")
         .annotate(**OTIF_AGGREGATES)
         .order_by("quarter")
@@ -408,7 +408,7 @@ def revenue_by_account_and_quarter(
     if account_ids is not None:
         qs = qs.filter(account_id__in=account_ids)
     rows = (
-        qs.annotate(quarter=TruncQuarter("ordered_on"))
+        qs.annotate(quarter=QuarterStart("ordered_on"))
         .values("account_id", "quarter", "currency")
         .annotate(amount=Sum("total_amount"), orders=Count("id"))
         .order_by()
@@ -449,7 +449,7 @@ def revenue_by_quarter(
     if end:
         qs = qs.filter(ordered_on__lt=end)
     rows = (
-        qs.annotate(quarter=TruncQuarter("ordered_on"))
+        qs.annotate(quarter=QuarterStart("ordered_on"))
         .values("quarter", "currency")
         .annotate(amount=Sum("total_amount"), orders=Count("id"))
         .order_by("quarter")

@@ -10,11 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter
 
 from steward.accounts.engine import money
 from steward.accounts.models import Account
 from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_everything
+from steward.core.dbfunctions import MonthStart, QuarterStart
 from steward.core.errors import NotFound
 from steward.core.models import AuditEvent
 from steward.pipeline.choices import StageOutcome
@@ -277,7 +277,7 @@ def weighted_pipeline(*, user: User, scope: OwnerScope, group: str = "quarter") 
     rates, target = exchange_rates(), settings.REPORTING_CURRENCY
     open_ = {s.pk: s for s in open_stages()}
     qs = _scoped(user, scope).filter(stage_id__in=list(open_))
-    trunc = TruncMonth("close_date") if group == "month" else TruncQuarter("close_date")
+    trunc = MonthStart("close_date") if group == "month" else QuarterStart("close_date")
     unconverted: dict[str, Decimal] = {}
 
     def convert(value: Decimal, currency: str) -> Decimal | None:
