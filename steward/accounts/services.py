@@ -179,9 +179,12 @@ def _kept_records(account: Account) -> list[str]:
     """Names of the records other apps protect from the account's deletion (orders, quotes, ...), one EXISTS each."""
     kept = []
     for rel in Account._meta.related_objects:
-        if rel.one_to_many and rel.on_delete in (PROTECT, RESTRICT):
-            if rel.related_model._default_manager.filter(**{rel.field.name: account}).exists():
-                kept.append(str(rel.related_model._meta.verbose_name_plural))
+        if (
+            rel.one_to_many
+            and rel.on_delete in (PROTECT, RESTRICT)
+            and rel.related_model._default_manager.filter(**{rel.field.name: account}).exists()
+        ):
+            kept.append(str(rel.related_model._meta.verbose_name_plural))
     return sorted(set(kept))
 
 

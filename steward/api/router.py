@@ -13,8 +13,8 @@ from steward.api.auth import auth_methods, current_user
 from steward.api.docs import LocalSwagger, docs_asset
 from steward.billing.api import router as billing_router
 from steward.catalogue.api import router as catalogue_router
-from steward.orders.api import router as orders_router
 from steward.contracts.api import router as contracts_router
+from steward.orders.api import router as orders_router
 from steward.pipeline.api import router as pipeline_router
 from steward.quotes.api import router as quotes_router
 
