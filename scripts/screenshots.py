@@ -19,6 +19,19 @@ FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 
+# The revenue cycle's portfolio pages, as the director sees them.
+REVENUE_PAGES = [
+    ("pipeline-board", "/pipeline/"),
+    ("pipeline-weighted", "/pipeline/weighted/"),
+    ("quota-attainment", "/pipeline/attainment/"),
+    ("quotes", "/quotes/"),
+    ("approvals", "/quotes/approvals/"),
+    ("orders-late", "/orders/late/"),
+    ("otif", "/orders/otif/"),
+    ("receivables", "/receivables/"),
+    ("renewals", "/contracts/renewals/"),
+]
+
 
 def login(page, url: str, username: str, password: str) -> None:
     page.goto(f"{url}/login/")
@@ -52,6 +65,14 @@ def main() -> None:
         page.screenshot(path=str(out / "stakeholder-map.png"), full_page=True)
         page.get_by_role("link", name="Timeline", exact=True).click()
         page.screenshot(path=str(out / "timeline.png"))
+        account_url = page.url.rsplit("/timeline/", 1)[0]
+        for tab in ("opportunities", "quotes", "orders", "invoices", "contracts"):
+            page.goto(f"{account_url}/{tab}/")
+            page.screenshot(path=str(out / f"account-{tab}.png"), full_page=True)
+        for name, path in REVENUE_PAGES:
+            page.goto(f"{args.url}{path}")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
         page.context.clear_cookies()
         login(page, args.url, "manager", args.password)
         page.wait_for_timeout(500)

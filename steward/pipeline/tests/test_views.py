@@ -111,12 +111,13 @@ def test_board_moves_a_card_with_htmx_and_without(client, personas, opp):
 
 
 def test_list_filters_sort_and_bad_dates_never_500(client, personas, opp):
-    OpportunityFactory(account=personas.account, name="Renewal 2027", type="renewal", stage=stage("Negotiation"), close_date=dt.date(2027, 3, 1))
+    OpportunityFactory(account=personas.account, name="Renewal 2027", type="renewal", stage=stage("Negotiation"), close_date=dt.date.today() + dt.timedelta(days=400))
     client.force_login(personas.owner)
     url = reverse("pipeline:list")
     html = client.get(url, {"type": "renewal"}).content.decode()
     assert "Renewal 2027" in html and "Sensors for Hamburg" not in html
-    html = client.get(url, {"close_from": "2027-01-01", "sort": "-amount"}).content.decode()
+    later = (dt.date.today() + dt.timedelta(days=200)).isoformat()  # the other opportunity closes in 30 days
+    html = client.get(url, {"close_from": later, "sort": "-amount"}).content.decode()
     assert "Renewal 2027" in html and "Sensors for Hamburg" not in html
     response = client.get(url, {"close_from": "yesterday", "stage": "zzz", "sort": "bogus", "page": "x"})
     assert response.status_code == 200 and "Close from: “yesterday” is not a date" in response.content.decode()
