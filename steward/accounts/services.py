@@ -290,7 +290,7 @@ def contact_create(*, actor: User, account: Account, data: Mapping[str, Any]) ->
 def contact_update(*, actor: User, contact: Contact, data: Mapping[str, Any], expected_version: int | None = None) -> Contact:
     """Change a contact; marking them as having left re-checks the account's coverage."""
     _require_editable(actor, contact.account)
-    contact = Contact.objects.select_for_update().select_related("account").get(pk=contact.pk)
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("account").get(pk=contact.pk)
     check_version(contact, expected_version)
     before = audit.snapshot(contact)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
@@ -402,7 +402,7 @@ def interaction_update(
 ) -> Interaction:
     """Correct a logged interaction; the derived last-touch fields follow."""
     _require_editable(actor, interaction.account)
-    interaction = Interaction.objects.select_for_update().select_related("account").get(pk=interaction.pk)
+    interaction = Interaction.objects.select_for_update(of=("self",)).select_related("account").get(pk=interaction.pk)
     check_version(interaction, expected_version)
     before = _interaction_after(interaction)
     old_contacts = set(interaction.contacts.values_list("pk", flat=True))
@@ -472,7 +472,7 @@ def task_create(*, actor: User, account: Account, data: Mapping[str, Any]) -> Ta
 def task_update(*, actor: User, task: Task, data: Mapping[str, Any], expected_version: int | None = None) -> Task:
     """Change a task, including marking it done or reopening it."""
     _require_editable(actor, task.account)
-    task = Task.objects.select_for_update().select_related("account").get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("account").get(pk=task.pk)
     check_version(task, expected_version)
     before = audit.snapshot(task)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}

@@ -282,7 +282,7 @@ def invoice_from_order(*, actor: User, order: Order, scope: str, issued_on: dt.d
         raise ValidationFailed("scope: choose delivered or all.", field_errors={"scope": ["Choose delivered or all."]})
     with transaction.atomic():
         # The lock makes two invoices from one order run one after the other: the second sees the first's lines.
-        order = Order.objects.select_for_update().select_related("account").get(pk=order.pk)
+        order = Order.objects.select_for_update(of=("self",)).select_related("account").get(pk=order.pk)
         _require_writer(actor, order.account)
         if order.status == "cancelled":
             raise InvoiceStateError("A cancelled order cannot be invoiced.")

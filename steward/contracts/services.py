@@ -87,7 +87,7 @@ def _require_writer(actor: User, account: Account) -> None:
 
 def _locked(contract: Contract) -> Contract:
     """Re-read under a row lock: concurrent actions on one contract run one after the other."""
-    return Contract.objects.select_for_update().select_related("account").get(pk=contract.pk)
+    return Contract.objects.select_for_update(of=("self",)).select_related("account").get(pk=contract.pk)
 
 
 # Content ---------------------------------------------------------------------------------------
@@ -419,7 +419,7 @@ def renewal_candidates(*, today: dt.date, lead_days: int) -> list[int]:
 def _renewal_opportunity_for(pk: int, today: dt.date, lead_days: int, now: dt.datetime) -> bool:
     """One contract, one transaction; re-checked under the lock so two runs never open two."""
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().select_related("account", "owner").filter(pk=pk).first()
+        contract = Contract.objects.select_for_update(of=("self",)).select_related("account", "owner").filter(pk=pk).first()
         if contract is None or contract.status != ContractStatus.ACTIVE or contract.renewal_opportunity_id is not None:
             return False
         if not renewal.renewal_opportunity_due(contract.end_on, today=today, lead_days=lead_days):
@@ -431,7 +431,7 @@ def _renewal_opportunity_for(pk: int, today: dt.date, lead_days: int, now: dt.da
 def _settle_ended(pk: int, today: dt.date, now: dt.datetime) -> str:
     """An active contract past its end: renewed when it renews automatically, expired otherwise."""
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().select_related("account", "owner").filter(pk=pk).first()
+        contract = Contract.objects.select_for_update(of=("self",)).select_related("account", "owner").filter(pk=pk).first()
         if contract is None or contract.status != ContractStatus.ACTIVE or contract.end_on >= today:
             return ""
         if contract.auto_renew and not Contract.objects.filter(previous=contract).exclude(status=ContractStatus.TERMINATED).exists():

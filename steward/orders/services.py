@@ -63,7 +63,7 @@ def _require_writer(actor: User, account: Account) -> None:
 
 def _locked(order: Order) -> Order:
     """Re-read the order under a row lock: concurrent actions on one order run one after the other."""
-    return Order.objects.select_for_update().select_related("account", "contact").get(pk=order.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("account", "contact").get(pk=order.pk)
 
 
 # Input checks --------------------------------------------------------------------------------------
@@ -530,7 +530,7 @@ def order_update(
 def _line_of(order: Order, line: OrderLine) -> OrderLine:
     if line.order_id != order.pk:
         raise NotFound("No such line on this order.")
-    return OrderLine.objects.select_for_update().select_related("product").get(pk=line.pk)
+    return OrderLine.objects.select_for_update(of=("self",)).select_related("product").get(pk=line.pk)
 
 
 @transaction.atomic
@@ -977,7 +977,7 @@ def shipment_record(
         raise _fail("delivered_on", "cannot be in the future.")
     lines = {
         ln.pk: ln
-        for ln in OrderLine.objects.select_for_update()
+        for ln in OrderLine.objects.select_for_update(of=("self",))
         .filter(order=order)
         .select_related("product")
     }

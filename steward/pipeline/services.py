@@ -264,7 +264,7 @@ def opportunity_create(
 
 
 def _locked(opportunity: Opportunity, expected_version: int | None) -> Opportunity:
-    locked = Opportunity.objects.select_for_update().select_related("stage", "account").get(pk=opportunity.pk)
+    locked = Opportunity.objects.select_for_update(of=("self",)).select_related("stage", "account").get(pk=opportunity.pk)
     check_version(locked, expected_version)
     return locked
 
