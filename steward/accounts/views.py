@@ -153,7 +153,10 @@ def account_autocomplete(request):
 def _account_context(request, account: Account, tab: str) -> dict:
     now = timezone.now()
     extra_tabs = [
-        {"key": t.key, "label": t.label, "url": reverse(t.url_name, args=[account.public_id]), "count": t.count(account, request.user) if t.count else None}
+        {
+            "key": t.key, "label": t.label, "url": reverse(t.url_name, args=[account.public_id]),
+            "count": t.count(account, request.user) if t.count else None, "count_means": t.count_means,
+        }
         for t in account_tabs()
     ]
     return {

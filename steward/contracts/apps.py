@@ -15,5 +15,5 @@ class ContractsConfig(AppConfig):
             register_dashboard_panel,
         )
 
-        register_account_tab(AccountTab(key="contracts", label="Contracts", url_name="contracts:account", order=35, count=panels.active_contract_count))
+        register_account_tab(AccountTab(key="contracts", label="Contracts", url_name="contracts:account", order=35, count=panels.active_contract_count, count_means="active"))
         register_dashboard_panel(DashboardPanel(key="renewals", template="contracts/panel_renewals.html", context=panels.renewals_panel, order=25))

@@ -22,6 +22,9 @@ class AccountTab:
     order: int = 100
     # (account, user) -> the number shown on the tab, or None for none; one cheap indexed query.
     count: Callable[[Any, Any], int | None] | None = None
+    # What the number counts, for its tooltip ("open", "active"); a zero is not shown, the tab's
+    # page lists the closed history.
+    count_means: str = "open"
 
 
 @dataclass(frozen=True)

@@ -187,7 +187,7 @@ def test_director_sets_quotas_for_their_line_only(client, personas):
 def test_account_tab_and_dashboard_panels(client, personas, opp):
     client.force_login(personas.owner)
     html = client.get(reverse("accounts:detail", args=[personas.account.public_id])).content.decode()
-    assert "Opportunities" in html and '<span class="count">1</span>' in html
+    assert "Opportunities" in html and '<span class="count" title="1 open">1</span>' in html
     dash = client.get(reverse("dashboard")).content.decode()
     assert 'data-panel="pipeline"' in dash and 'data-panel="quota"' in dash
     client.force_login(personas.sponsor)
