@@ -16,8 +16,8 @@ from steward.quotes.tests.factories import product, quote
 
 pytestmark = pytest.mark.django_db
 
-REQUESTED = dt.date(2027, 3, 1)
-PROMISED = dt.date(2027, 3, 5)
+REQUESTED = dt.date.today() + dt.timedelta(days=90)
+PROMISED = REQUESTED + dt.timedelta(days=4)
 
 
 @pytest.fixture
@@ -84,13 +84,13 @@ def test_dates_are_required_and_outsiders_cannot_convert(personas, pallet):
 def test_the_api_converts_with_the_same_rules(client, personas, pallet):
     q = accepted(personas, pallet)
     outsider = ApiClient(client, personas.outsider)
-    assert outsider.post(f"/quotes/{q.public_id}/convert", {"requested_date": "2027-03-01", "promised_date": "2027-03-05"}).status_code == 404
+    assert outsider.post(f"/quotes/{q.public_id}/convert", {"requested_date": REQUESTED.isoformat(), "promised_date": PROMISED.isoformat()}).status_code == 404
     owner = ApiClient(client, personas.owner)
-    assert owner.post(f"/quotes/{q.public_id}/convert", {"requested_date": "2027-03-01"}).status_code == 422
-    response = owner.post(f"/quotes/{q.public_id}/convert", {"requested_date": "2027-03-01", "promised_date": "2027-03-05", "customer_reference": "PO 1"})
+    assert owner.post(f"/quotes/{q.public_id}/convert", {"requested_date": REQUESTED.isoformat()}).status_code == 422
+    response = owner.post(f"/quotes/{q.public_id}/convert", {"requested_date": REQUESTED.isoformat(), "promised_date": PROMISED.isoformat(), "customer_reference": "PO 1"})
     assert response.status_code == 201, response.json()
     assert response.json()["order_number"] and response.json()["order_id"]
-    again = owner.post(f"/quotes/{q.public_id}/convert", {"requested_date": "2027-03-01", "promised_date": "2027-03-05"})
+    again = owner.post(f"/quotes/{q.public_id}/convert", {"requested_date": REQUESTED.isoformat(), "promised_date": PROMISED.isoformat()})
     assert again.status_code == 409
 
 
@@ -99,8 +99,8 @@ def test_the_page_converts_and_names_missing_fields(client, personas, pallet):
     client.force_login(personas.owner)
     page = client.get(f"/quotes/{q.public_id}/")
     assert b"Create order" in page.content
-    response = client.post(f"/quotes/{q.public_id}/convert/", {"requested_date": "2027-03-01"}, follow=True)
+    response = client.post(f"/quotes/{q.public_id}/convert/", {"requested_date": REQUESTED.isoformat()}, follow=True)
     assert b"Promised delivery" in response.content and not Quote.objects.get(pk=q.pk).order_id
-    response = client.post(f"/quotes/{q.public_id}/convert/", {"requested_date": "2027-03-01", "promised_date": "2027-03-05"})
+    response = client.post(f"/quotes/{q.public_id}/convert/", {"requested_date": REQUESTED.isoformat(), "promised_date": PROMISED.isoformat()})
     order = Quote.objects.get(pk=q.pk).order
     assert response.status_code == 302 and str(order.public_id) in response["Location"]
