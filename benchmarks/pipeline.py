@@ -10,30 +10,16 @@ the database). Requests go through Django's full stack in-process, so the figure
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("STEWARD_TESTING", "1")  # plain http, no HTTPS redirect, in-process client
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+from django.db.models import Count
+from django.utils import timezone
+from harness import Client, connection, run_cases
 
-import django
-
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from benchmarks.portfolio import measure  # noqa: E402
-from steward.accounts.models import Account  # noqa: E402
-from steward.pipeline.engine.periods import period_start  # noqa: E402
-from steward.pipeline.models import Opportunity, Quota  # noqa: E402
-from steward.users.models import User  # noqa: E402
-from steward.users.services import api_token_create  # noqa: E402
+from steward.accounts.models import Account
+from steward.pipeline.engine.periods import period_start
+from steward.pipeline.models import Opportunity, Quota
+from steward.users.models import User
+from steward.users.services import api_token_create
 
 
 def main() -> None:
@@ -65,12 +51,7 @@ def main() -> None:
     ]
     sizes = (Account.objects.count(), Opportunity.objects.count(), Quota.objects.count(), User.objects.count())
     print(f"database: {connection.vendor}; {sizes[0]:,} accounts, {sizes[1]:,} opportunities, {sizes[2]:,} quotas, {sizes[3]:,} users; {args.runs} runs each")
-    print(f"{'case':<58} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'status':>7}")
-    for label, client, url, headers in cases:
-        median, p95, status, n_queries = measure(client, url, args.runs, headers)
-        print(f"{label:<58} {median:>10.1f} {p95:>8.1f} {n_queries:>8} {status:>7}", flush=True)
-        if status != 200:
-            raise SystemExit(f"{url} answered {status}: the figures above are not valid")
+    run_cases(cases, args.runs)
     director.api_tokens.filter(name="benchmark").delete()
 
 

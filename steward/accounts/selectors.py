@@ -58,6 +58,12 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
     return Account.objects.filter(pk__in=direct)
 
 
+def sees_every_account(user: User) -> bool:
+    """True when `accounts_visible_to` applies no filter at all (admins, finance, a director at the top):
+    records hanging off accounts then need no visibility join either."""
+    return user.is_authenticated and user.is_active and not accounts_visible_to(user).query.where.children
+
+
 def sees_everything(user: User) -> bool:
     """True for admins and finance: lets aggregates skip the visibility filter entirely."""
     return bool(user.is_authenticated and (user.is_admin_role or user.role == Role.FINANCE))

@@ -9,6 +9,7 @@ out of converted figures and reported apart, as the accounts app does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,7 @@ from django.db.models import (
 
 from steward.accounts.engine.money import Converted, convert_sum
 from steward.accounts.models import Account
-from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_everything
+from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_every_account
 from steward.billing.choices import OPEN_STATUSES, InvoiceStatus
 from steward.billing.engine import ageing
 from steward.billing.models import Invoice, Payment
@@ -70,7 +71,7 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     """Invoices of the accounts the user sees."""
     if not user.is_authenticated or not user.is_active:
         return Invoice.objects.none()
-    if sees_everything(user):
+    if sees_every_account(user):
         return Invoice.objects.all()
     return Invoice.objects.filter(account__in=accounts_visible_to(user))
 
@@ -236,9 +237,6 @@ def _by_account(user: User, as_of: dt.date, rates: dict[str, Decimal]) -> QueryS
             latest_paid=Max("paid_on", filter=window),
         )
         .annotate(
-            # Name and id of each group's account, looked up by primary key (no join in the grouping).
-            account_name=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name")[:1]),
-            account_public_id=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("public_id")[:1]),
             is_late=Case(
                 When(Q(avg_days_late__gt=ageing.LATE_AVERAGE_DAYS) | Q(oldest_due__lt=late_from), then=Value(True)),
                 default=Value(False), output_field=BooleanField(),
@@ -247,7 +245,41 @@ def _by_account(user: User, as_of: dt.date, rates: dict[str, Decimal]) -> QueryS
     )
 
 
-def receivables_by_account(*, user: User, as_of: dt.date, sort: str = "-overdue", late_only: bool = False, owing_only: bool = True) -> QuerySet[Any]:
+class AccountRows:
+    """Per-account rows grouped, sorted and sliced in the database. The account's name and public id
+    are read afterwards for the rows of the slice only (one query): looked up inside the grouping,
+    they were evaluated once per invoice. Counts like a queryset, for paginators."""
+
+    def __init__(self, rows: QuerySet[Any], count: Callable[[], int]) -> None:
+        self.rows = rows
+        self._count = count
+        self._n: int | None = None
+
+    def count(self) -> int:
+        if self._n is None:
+            self._n = self._count()
+        return self._n
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice):
+            raise TypeError("AccountRows is read in slices (pages).")
+        rows = list(self.rows[index])
+        names = {
+            pk: (name, public_id)
+            for pk, name, public_id in Account.objects.filter(pk__in=[r["account_id"] for r in rows]).values_list("pk", "name", "public_id")
+        }
+        for r in rows:
+            r["account_name"], r["account_public_id"] = names[r["account_id"]]
+        return rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self[:])
+
+
+def receivables_by_account(*, user: User, as_of: dt.date, sort: str = "-overdue", late_only: bool = False, owing_only: bool = True) -> AccountRows:
     """One row per account: ageing buckets, total and overdue in the reporting currency, days-to-pay and days late
     (invoices settled in the last 12 months), the oldest open due date and the late-payer flag; sortable, in the database."""
     qs = _by_account(user, as_of, exchange_rates())
@@ -256,7 +288,14 @@ def receivables_by_account(*, user: User, as_of: dt.date, sort: str = "-overdue"
     if late_only:
         qs = qs.filter(is_late=True)
     order = ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["-overdue"])
-    return qs.order_by(*[_nulls_last(o) for o in order])
+    if order[0].lstrip("-") == "account_name":  # sorting by name needs it inside the query
+        qs = qs.annotate(account_name=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name")[:1]))
+    qs = qs.order_by(*[_nulls_last(o) for o in order])
+    if owing_only and not late_only:
+        # Every account with an open balance has a row: count those accounts, without grouping.
+        owing = _scoped(user).filter(status__in=OPEN_STATUSES, balance__gt=0)
+        return AccountRows(qs, lambda: owing.aggregate(n=Count("account_id", distinct=True))["n"] or 0)
+    return AccountRows(qs, qs.count)
 
 
 def _nulls_last(name: str) -> Any:

@@ -12,7 +12,7 @@ from django.db.models import BooleanField, Case, CharField, Count, Q, QuerySet, 
 
 from steward.accounts.engine import money
 from steward.accounts.models import Account
-from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_everything
+from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_every_account
 from steward.contracts.choices import ContractStatus
 from steward.contracts.engine.renewal import BANDS, RenewalTerms, renewal_alert
 from steward.contracts.models import Contract
@@ -47,7 +47,7 @@ def contracts_visible_to(user: User) -> QuerySet[Contract]:
     """Contracts of the accounts the user sees (accounts_visible_to decides)."""
     if not user.is_authenticated or not user.is_active:
         return Contract.objects.none()
-    if sees_everything(user):
+    if sees_every_account(user):
         return Contract.objects.all()
     return Contract.objects.filter(account__in=accounts_visible_to(user))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 
 # Below this offset a plain LIMIT/OFFSET is as fast as anything.
 DEEP = 200
@@ -36,3 +37,16 @@ class DeepPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+
+
+class CountedPaginator(Paginator):
+    """A Paginator told its row count, for grouped lists whose COUNT(*) would redo the grouping
+    when a cheaper query gives the same number."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count

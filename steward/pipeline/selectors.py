@@ -13,7 +13,12 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from steward.accounts.engine import money
 from steward.accounts.models import Account
-from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_everything
+from steward.accounts.selectors import (
+    accounts_visible_to,
+    exchange_rates,
+    sees_every_account,
+    sees_everything,
+)
 from steward.core.dbfunctions import MonthStart, QuarterStart
 from steward.core.errors import NotFound
 from steward.core.models import AuditEvent
@@ -59,12 +64,9 @@ def stage_get(*, public_id: Any) -> OpportunityStage:
 
 def opportunities_visible_to(user: User) -> QuerySet[Opportunity]:
     """Opportunities of the accounts the user may see."""
-    if sees_everything(user):
-        return Opportunity.objects.all()
-    visible = accounts_visible_to(user)
-    if user.is_authenticated and user.is_active and not visible.query.where:
+    if sees_every_account(user):
         return Opportunity.objects.all()  # the user sees every account: no filter to apply
-    return Opportunity.objects.filter(account_id__in=visible.values("pk"))
+    return Opportunity.objects.filter(account_id__in=accounts_visible_to(user).values("pk"))
 
 
 def opportunity_get(*, user: User, public_id: Any) -> Opportunity:

@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from steward.accounts.models import Account
-from steward.accounts.selectors import accounts_visible_to, sees_everything
+from steward.accounts.selectors import accounts_visible_to, sees_every_account
 from steward.core.errors import NotFound
 from steward.quotes import approvals
 from steward.quotes.choices import QuoteStatus, RequestStatus
@@ -39,7 +39,7 @@ def quotes_visible_to(user: User) -> QuerySet[Quote]:
     """Quotes of visible accounts; an approver's delegate also sees the quotes that await them."""
     if not user.is_authenticated or not user.is_active:
         return Quote.objects.none()
-    if sees_everything(user):
+    if sees_every_account(user):
         return Quote.objects.all()
     visible = Q(account__in=accounts_visible_to(user))
     if Delegation.objects.filter(to_user=user, starts_at__lte=timezone.now(), ends_at__gt=timezone.now()).exists():

@@ -177,7 +177,7 @@ def test_ageing_in_the_database_matches_the_engine(personas, finance):
     portfolio = selectors.portfolio_ageing(user=finance, as_of=TODAY)
     assert portfolio.buckets == expected.buckets
     assert portfolio.buckets == {"current": Decimal(30), "d1_30": Decimal(120), "d31_60": Decimal(480), "d61_90": Decimal(1920), "d90_plus": Decimal(2560)}
-    row = selectors.receivables_by_account(user=finance, as_of=TODAY).get()
+    (row,) = list(selectors.receivables_by_account(user=finance, as_of=TODAY))
     assert {k: row[k] for k in ageing.BUCKET_KEYS} == portfolio.buckets and row["overdue"] == portfolio.overdue and row["is_late"]
     account = selectors.account_receivables(account=personas.account, as_of=TODAY)
     assert account.ageing_by_currency["EUR"].buckets == expected.buckets and account.behaviour.max_days_overdue == 91
@@ -203,7 +203,7 @@ def test_days_to_pay_and_late_flag_per_account(personas, finance):
     for late in (10, 30):
         inv = manual_invoice(finance, personas.account, amount="100", issued_on=TODAY - dt.timedelta(days=100), terms=30)
         services.payment_record(actor=finance, invoice=inv, data={"amount": "100", "received_on": inv.due_on + dt.timedelta(days=late)})
-    row = selectors.receivables_by_account(user=finance, as_of=TODAY, owing_only=False).get()
+    (row,) = list(selectors.receivables_by_account(user=finance, as_of=TODAY, owing_only=False))
     assert float(row["avg_days_late"]) == 20 and float(row["avg_days_to_pay"]) == 50 and row["is_late"]
     assert selectors.account_receivables(account=personas.account, as_of=TODAY).behaviour.is_late_payer
     assert list(selectors.receivables_by_account(user=finance, as_of=TODAY)) == []  # owes nothing

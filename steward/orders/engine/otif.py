@@ -20,7 +20,7 @@ Time is passed in (`today`); nothing here reads a clock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -192,6 +192,17 @@ class OtifFigures:
     @property
     def in_full_pct(self) -> Decimal | None:
         return _pct(self.in_full, self.delivered)
+
+
+def combine(parts: Iterable[OtifFigures]) -> OtifFigures:
+    """The figures of a whole from those of its disjoint parts (a period from its quarters)."""
+    rows = list(parts)
+    return OtifFigures(
+        delivered=sum(p.delivered for p in rows),
+        on_time=sum(p.on_time for p in rows),
+        in_full=sum(p.in_full for p in rows),
+        on_time_in_full=sum(p.on_time_in_full for p in rows),
+    )
 
 
 def _pct(part: int, whole: int) -> Decimal | None:

@@ -156,3 +156,9 @@ def test_otif_is_known_exactly_when_delivered(specs):
     assert (result.is_on_time is None) == (result.status != otif.DELIVERED)
     if result.is_in_full:
         assert all(ln.delivered >= ln.quantity for ln in lines if not ln.cancelled)
+
+
+def test_the_whole_is_the_sum_of_its_parts():
+    whole = otif.combine([otif.OtifFigures(4, 3, 4, 3), otif.OtifFigures(6, 3, 5, 2), otif.OtifFigures(0, 0, 0, 0)])
+    assert whole == otif.OtifFigures(10, 6, 9, 5) and whole.otif_pct == Decimal("50.0")
+    assert otif.combine([]).otif_pct is None

@@ -12,6 +12,7 @@ from steward.accounts.models import Interaction
 from steward.core.errors import NotFound, StaleVersion, ValidationFailed
 from steward.orders import selectors, services
 from steward.orders.choices import ChangeKind, LineStatus, OrderStatus
+from steward.orders.engine import otif
 from steward.orders.models import OrderChange
 from steward.orders.tests.factories import ORDERED, PROMISED, contact, line, order, product
 
@@ -257,6 +258,9 @@ def test_late_at_risk_and_otif_aggregates(personas, booked):
     assert selectors.otif_total(user=personas.outsider).delivered == 0
     rows = list(selectors.otif_by_account(user=personas.owner))
     assert rows[0]["delivered"] == 2 and rows[0]["otif"] == 1
+    assert selectors.otif_account_count(user=personas.owner) == len(rows) == 1
+    assert selectors.otif_account_count(user=personas.outsider) == 0
+    assert otif.combine(q.figures for q in selectors.otif_by_quarter(user=personas.owner)) == total
     revenue = selectors.revenue_by_account_and_quarter(user=personas.owner)
     assert revenue == [
         {
