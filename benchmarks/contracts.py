@@ -24,6 +24,7 @@ from steward.users.services import api_token_create
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--job-limit", type=int, default=5000, help="Contracts the timed renewal job handles, per kind (ended, due).")
     args = parser.parse_args()
     director = User.objects.get(username="director")
     manager = User.objects.get(username="manager")
@@ -58,9 +59,13 @@ def main() -> None:
     # The renewal job itself, rolled back so the database is left as it was.
     with transaction.atomic():
         start = timezone.now()
-        run = services.contracts_renewal_run(now=timezone.now())
+        run = services.contracts_renewal_run(now=timezone.now(), limit=args.job_limit)
         took = (timezone.now() - start) / dt.timedelta(milliseconds=1)
-        print(f"renewal job: {run.opportunities} opportunities, {run.expired} expired, {run.auto_renewed} auto-renewed in {took:.0f} ms (rolled back)")
+        handled = max(run.opportunities + run.expired + run.auto_renewed, 1)
+        print(
+            f"renewal job: {run.opportunities} opportunities, {run.expired} expired, {run.auto_renewed} auto-renewed"
+            f" in {took:.0f} ms, {took / handled:.1f} ms per contract (rolled back)"
+        )
         transaction.set_rollback(True)
     director.api_tokens.filter(name="benchmark").delete()
 
