@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,24 @@ from steward.users.models import User
 from steward.users.selectors import in_scope_q, user_ids_in_scope, user_ids_outside_scope
 
 
+def sees_every_account(user: User) -> bool:
+    """True when the user sees every account (admins, finance, a director at the top of the reporting
+    line): `accounts_visible_to` applies no filter, and records hanging off accounts need no
+    visibility join either."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_admin_role or user.role == Role.FINANCE:
+        return True
+    if user.role == Role.SPONSOR:
+        return False
+    # Every account has an owner; when all owners are in the user's scope, every account is visible.
+    # The scope sets are cached on the user object, so asking again costs one indexed EXISTS.
+    outside = user_ids_outside_scope(user)
+    return len(outside) < len(user_ids_in_scope(user)) and not Account.objects.filter(
+        owner_id__in=sorted(outside)
+    ).exists()
+
+
 def accounts_visible_to(user: User) -> QuerySet[Account]:
     """The one place record visibility is decided.
 
@@ -38,16 +57,10 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
     """
     if not user.is_authenticated or not user.is_active:
         return Account.objects.none()
-    if user.is_admin_role or user.role == Role.FINANCE:
+    if sees_every_account(user):
         return Account.objects.all()
     if user.role == Role.SPONSOR:
         return Account.objects.filter(executive_sponsor_id=user.pk)
-    ids = sorted(user_ids_in_scope(user))
-    # Every account has an owner; when all owners are in the user's scope (a director at the
-    # top of the reporting line), every account is visible and no filter is needed.
-    outside = user_ids_outside_scope(user)
-    if len(outside) < len(ids) and not Account.objects.filter(owner_id__in=sorted(outside)).exists():
-        return Account.objects.all()
     # One indexed lookup per way of being attached, united: the database reads only those rows.
     direct = Account.objects.filter(in_scope_q(user, "owner_id")).values("pk").union(
         Account.objects.filter(in_scope_q(user, "operations_manager_id")).values("pk"),
@@ -58,10 +71,43 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
     return Account.objects.filter(pk__in=direct)
 
 
-def sees_every_account(user: User) -> bool:
-    """True when `accounts_visible_to` applies no filter at all (admins, finance, a director at the top):
-    records hanging off accounts then need no visibility join either."""
-    return user.is_authenticated and user.is_active and not accounts_visible_to(user).query.where.children
+class AccountRows:
+    """Per-account aggregate rows (dicts with ``account_id``) grouped, sorted and sliced in the database.
+
+    The account's name and public id are read afterwards for the rows of the slice only, one query:
+    joined into the grouping they are carried through every grouped row (and as a sub-select, evaluated
+    once per source row). Counts like a queryset, with a count function that can be cheaper than
+    counting the groups, so Django's Paginator takes it as it is."""
+
+    def __init__(self, rows: QuerySet[Any], count: Callable[[], int]) -> None:
+        self.rows = rows
+        self._count = count
+        self._n: int | None = None
+
+    def count(self) -> int:
+        if self._n is None:
+            self._n = self._count()
+        return self._n
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice):
+            raise TypeError("AccountRows is read in slices (pages).")
+        rows = list(self.rows[index])
+        names = {
+            pk: (name, public_id)
+            for pk, name, public_id in Account.objects.filter(
+                pk__in=[r["account_id"] for r in rows]
+            ).values_list("pk", "name", "public_id")
+        }
+        for r in rows:
+            r["account_name"], r["account_public_id"] = names[r["account_id"]]
+        return rows
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self[:])
 
 
 def sees_everything(user: User) -> bool:

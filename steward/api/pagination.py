@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -52,3 +53,17 @@ def _page_url(request: HttpRequest, limit: int, offset: int) -> str:
     query = request.GET.copy()
     query["limit"], query["offset"] = str(limit), str(offset)
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+class MappedPages:
+    """A list that reads its own pages (`count()` and slices, like `AccountRows`) with each row reshaped
+    for the response schema: lets `@paginate(LimitOffset)` page grouped reports."""
+
+    def __init__(self, pages: Any, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self.pages, self.shape = pages, shape
+
+    def count(self) -> int:
+        return int(self.pages.count())
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        return [self.shape(row) for row in self.pages[index]]

@@ -9,7 +9,6 @@ out of converted figures and reported apart, as the accounts app does.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,7 +35,12 @@ from django.db.models import (
 
 from steward.accounts.engine.money import Converted, convert_sum
 from steward.accounts.models import Account
-from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_every_account
+from steward.accounts.selectors import (
+    AccountRows,
+    accounts_visible_to,
+    exchange_rates,
+    sees_every_account,
+)
 from steward.billing.choices import OPEN_STATUSES, InvoiceStatus
 from steward.billing.engine import ageing
 from steward.billing.models import Invoice, Payment
@@ -243,40 +247,6 @@ def _by_account(user: User, as_of: dt.date, rates: dict[str, Decimal]) -> QueryS
             )
         )
     )
-
-
-class AccountRows:
-    """Per-account rows grouped, sorted and sliced in the database. The account's name and public id
-    are read afterwards for the rows of the slice only (one query): looked up inside the grouping,
-    they were evaluated once per invoice. Counts like a queryset, for paginators."""
-
-    def __init__(self, rows: QuerySet[Any], count: Callable[[], int]) -> None:
-        self.rows = rows
-        self._count = count
-        self._n: int | None = None
-
-    def count(self) -> int:
-        if self._n is None:
-            self._n = self._count()
-        return self._n
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
-        if not isinstance(index, slice):
-            raise TypeError("AccountRows is read in slices (pages).")
-        rows = list(self.rows[index])
-        names = {
-            pk: (name, public_id)
-            for pk, name, public_id in Account.objects.filter(pk__in=[r["account_id"] for r in rows]).values_list("pk", "name", "public_id")
-        }
-        for r in rows:
-            r["account_name"], r["account_public_id"] = names[r["account_id"]]
-        return rows
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self[:])
 
 
 def receivables_by_account(*, user: User, as_of: dt.date, sort: str = "-overdue", late_only: bool = False, owing_only: bool = True) -> AccountRows:

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
 
 # Below this offset a plain LIMIT/OFFSET is as fast as anything.
 DEEP = 200
@@ -18,7 +17,8 @@ def page_rows(queryset: QuerySet, start: int, stop: int) -> list[Any]:
     Deep pages take the ids first (a walk along the ordering's index, no joins), then load just
     those rows with their joins and prefetches: the database no longer joins every skipped row.
     """
-    if start < DEEP:
+    if start < DEEP or not isinstance(queryset, QuerySet):
+        # Shallow, or a grouped list that reads its own pages (they have no rows to fetch by id).
         return list(queryset[start:stop])
     ids = list(queryset.values_list("pk", flat=True)[start:stop])
     if not ids:
@@ -37,16 +37,3 @@ class DeepPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         return self._get_page(page_rows(self.object_list, bottom, top), number, self)
-
-
-class CountedPaginator(Paginator):
-    """A Paginator told its row count, for grouped lists whose COUNT(*) would redo the grouping
-    when a cheaper query gives the same number."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int, **kwargs: Any) -> None:
-        super().__init__(object_list, per_page, **kwargs)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count

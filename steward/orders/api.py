@@ -16,7 +16,7 @@ from steward.accounts.selectors import accounts_visible_to, contacts_visible_to
 from steward.api.auth import current_user
 from steward.api.conditional import IfMatch, created, expected_version, read
 from steward.api.errors import ERROR_RESPONSES, ErrorOut
-from steward.api.pagination import LimitOffset
+from steward.api.pagination import LimitOffset, MappedPages
 from steward.api.schemas import Payload, Text
 from steward.catalogue.models import Product
 from steward.core.errors import NotFound, ValidationFailed
@@ -225,12 +225,17 @@ class AccountOtifOut(Schema):
     otif_pct: Decimal | None
 
 
-class RevenueOut(Schema):
-    account_id: UUID
+class RevenueQuarterOut(Schema):
     quarter: str
     orders: int
-    amount: Decimal
-    unconverted: dict[str, Decimal]
+    amount: Decimal = Field(description="In the reporting currency.")
+    unconverted: dict[str, Decimal] = Field(description="Amounts per currency without an exchange rate.")
+
+
+class RevenueOut(Schema):
+    account_id: UUID
+    account: str
+    quarters: list[RevenueQuarterOut]
 
 
 class OtifQuery(Schema):
@@ -664,65 +669,46 @@ def otif_report(request: HttpRequest, filters: Query[OtifQuery]) -> OtifReportOu
 
 @router.get(
     "/otif/accounts",
-    response={200: list[AccountOtifOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: list[AccountOtifOut], 401: ErrorOut, 422: ErrorOut},
     tags=["OTIF"],
 )
-def otif_accounts(
-    request: HttpRequest,
-    filters: Query[OtifQuery],
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=10_000_000),
-) -> list[AccountOtifOut]:
-    """OTIF per account over the period, worst first (`limit`/`offset` page through them)."""
-    rows = selectors.otif_by_account(
-        user=current_user(request), start=filters.start, end=filters.end
-    )[offset : offset + limit]
-    return [
-        AccountOtifOut(
-            account_id=r["account__public_id"],
-            account=r["account__name"],
-            delivered=r["delivered"],
-            on_time_in_full=r["otif"],
-            otif_pct=(Decimal(r["otif"]) * 100 / Decimal(r["delivered"])).quantize(Decimal("0.1"))
+@paginate(LimitOffset)
+def otif_accounts(request: HttpRequest, filters: Query[OtifQuery]) -> Any:
+    """OTIF per account over the period, worst first."""
+    return MappedPages(
+        selectors.otif_by_account(user=current_user(request), start=filters.start, end=filters.end),
+        lambda r: {
+            "account_id": r["account_public_id"],
+            "account": r["account_name"],
+            "delivered": r["delivered"],
+            "on_time_in_full": r["otif"],
+            "otif_pct": (Decimal(r["otif"]) * 100 / Decimal(r["delivered"])).quantize(Decimal("0.1"))
             if r["delivered"]
             else None,
-        )
-        for r in rows
-    ]
+        },
+    )
 
 
 @router.get(
     "/revenue/accounts-by-quarter",
-    response={200: list[RevenueOut], 401: ErrorOut, 422: ErrorOut},
+    response={200: list[RevenueOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     tags=["OTIF"],
 )
+@paginate(LimitOffset)
 def revenue_by_account_quarter(
     request: HttpRequest,
     start: dt.date | None = None,
     end: dt.date | None = None,
     account_id: UUID | None = None,
-) -> list[RevenueOut]:
-    """Booked revenue per account and quarter in the reporting currency (cancelled orders excluded)."""
+) -> Any:
+    """Booked revenue per account and quarter in the reporting currency (cancelled orders excluded),
+    a page of accounts at a time (in a stable order), each with its quarters, oldest first."""
     user = current_user(request)
-    ids = [_account(user, account_id).pk] if account_id else None
-    rows = selectors.revenue_by_account_and_quarter(
-        user=user, start=start, end=end, account_ids=ids
+    account = _account(user, account_id) if account_id else None
+    return MappedPages(
+        selectors.RevenueByAccount(user=user, start=start, end=end, account=account),
+        lambda r: {"account_id": r["account_public_id"], "account": r["account_name"], "quarters": r["quarters"]},
     )
-    public = dict(
-        Account.objects.filter(pk__in={r["account_id"] for r in rows}).values_list(
-            "pk", "public_id"
-        )
-    )
-    return [
-        RevenueOut(
-            account_id=public[r["account_id"]],
-            quarter=r["quarter"],
-            orders=r["orders"],
-            amount=r["amount"],
-            unconverted=r["unconverted"],
-        )
-        for r in rows
-    ]
 
 
 class ProgressOrderOut(Schema):

@@ -14,12 +14,28 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 
 from steward.accounts.models import Account
-from steward.accounts.selectors import accounts_visible_to, exchange_rates, sees_every_account
+from steward.accounts.selectors import (
+    AccountRows,
+    accounts_visible_to,
+    exchange_rates,
+    sees_every_account,
+)
 from steward.catalogue.models import Product
-from steward.core.dbfunctions import QuarterStart
+from steward.core.dbfunctions import InLiteral, QuarterStart
 from steward.core.errors import NotFound
 from steward.orders.choices import OPEN_STATUSES, ChangeKind, LineStatus, OrderStatus
 from steward.orders.engine import otif
@@ -49,9 +65,14 @@ def risk_days() -> int:
     return int(getattr(settings, "STEWARD_ORDER_AT_RISK_DAYS", otif.DEFAULT_RISK_DAYS))
 
 
+def open_q() -> Q:
+    """Open orders, written so SQLite as well as PostgreSQL reads them from `order_open_promised_idx`."""
+    return Q(InLiteral("status", OPEN))
+
+
 def late_q(today: dt.date) -> Q:
     """Open orders past their promised date (the engine's `is_late` for open orders)."""
-    return Q(status__in=OPEN, promised_date__lt=today)
+    return open_q() & Q(promised_date__lt=today)
 
 
 def at_risk_q(today: dt.date) -> Q:
@@ -100,7 +121,7 @@ def order_list(
     elif filters.flag == "at_risk":
         qs = qs.filter(at_risk_q(today))
     elif filters.flag == "open":
-        qs = qs.filter(status__in=OPEN)
+        qs = qs.filter(open_q())
     if filters.account:
         qs = (
             qs.filter(account__public_id=filters.account)
@@ -189,7 +210,7 @@ def status_counts(user: User) -> dict[str, int]:
 def flag_counts(user: User, today: dt.date) -> dict[str, int]:
     """Late, at-risk and open orders the user sees, in one query."""
     # Every flag is about open orders: read only those (a partial index), then count by flag.
-    row = orders_visible_to(user).filter(status__in=OPEN).aggregate(
+    row = orders_visible_to(user).filter(open_q()).aggregate(
         late=Count("id", filter=late_q(today)),
         at_risk=Count("id", filter=at_risk_q(today)),
         open=Count("id"),
@@ -258,13 +279,13 @@ def late_and_at_risk(
     )
     risky: list[Any] = list(
         _with_reasons(
-            base.filter(Q(status__in=OPEN) & at_risk_q(today)).order_by("promised_date", "id")
+            base.filter(open_q() & at_risk_q(today)).order_by("promised_date", "id")
         )[:limit]
     )
     for order in late + risky:
         order.days_late = max((today - order.promised_date).days, 0)
         order.why = late_reason(order)
-    counts = qs.filter(status__in=OPEN).aggregate(
+    counts = qs.filter(open_q()).aggregate(
         late=Count("id", filter=late_q(today)),
         at_risk=Count("id", filter=at_risk_q(today)),
     )
@@ -359,7 +380,7 @@ OTIF_ACCOUNT_SORTS = {
     "-otif": ("-otif_rate", "-delivered"),
     "delivered": ("delivered",),
     "-delivered": ("-delivered",),
-    "name": ("account__name",),
+    "name": ("account_name",),
 }
 
 
@@ -369,24 +390,31 @@ def otif_by_account(
     start: dt.date | None = None,
     end: dt.date | None = None,
     sort: str = "otif",
-    min_delivered: int = 1,
-) -> QuerySet[Any]:
-    """OTIF per account over the period, as dicts (worst first by default), for a paginated table."""
+) -> AccountRows:
+    """OTIF per account over the period (worst first by default), for a paginated table.
+
+    Grouped by account id alone, read from the OTIF index; names are read for the page's rows only.
+    Every account with a delivery in the period has a row, so the count is a distinct count."""
     qs = (
         _delivered(user, start, end)
-        .values("account_id", "account__name", "account__public_id")
+        .values("account_id")
         .annotate(**OTIF_AGGREGATES)
-        .filter(delivered__gte=min_delivered)  # type: ignore[misc]  # an annotation, not a field
         .annotate(
             otif_rate=ExpressionWrapper(F("otif") * 1.0 / F("delivered"), output_field=FloatField())
         )
     )
-    return qs.order_by(*OTIF_ACCOUNT_SORTS.get(sort, OTIF_ACCOUNT_SORTS["otif"]), "account_id")
+    order = OTIF_ACCOUNT_SORTS.get(sort, OTIF_ACCOUNT_SORTS["otif"])
+    if order == ("account_name",):  # sorting by name needs it inside the query
+        qs = qs.annotate(
+            account_name=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name")[:1])
+        )
+    qs = qs.order_by(*order, "account_id")
+    return AccountRows(qs, lambda: otif_account_count(user=user, start=start, end=end))
 
 
 def otif_account_count(*, user: User, start: dt.date | None = None, end: dt.date | None = None) -> int:
-    """How many accounts `otif_by_account` lists (with its default of one delivery): distinct account
-    ids of delivered orders, without grouping or joining accounts."""
+    """How many accounts `otif_by_account` lists: distinct account ids of delivered orders, without
+    grouping or joining accounts."""
     row = _delivered(user, start, end).aggregate(n=Count("account_id", distinct=True))
     return row["n"] or 0
 
@@ -399,6 +427,64 @@ def _as_date(value: Any) -> dt.date:
     return value
 
 
+def _booked(user: User, start: dt.date | None, end: dt.date | None) -> QuerySet[Order]:
+    """Visible orders that count as booked revenue (not cancelled), ordered in the period."""
+    qs = orders_visible_to(user).exclude(status=OrderStatus.CANCELLED)
+    if start:
+        qs = qs.filter(ordered_on__gte=start)
+    if end:
+        qs = qs.filter(ordered_on__lt=end)
+    return qs
+
+
+class RevenueByAccount:
+    """Revenue by account and quarter, paged by account (in account id order): a slice reads the page's
+    account ids, then aggregates those accounts' orders only. Counts like a queryset, for paginators."""
+
+    def __init__(
+        self,
+        *,
+        user: User,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        account: Account | None = None,
+    ) -> None:
+        self.user, self.start, self.end = user, start, end
+        self._orders = _booked(user, start, end)
+        if account is not None:
+            self._orders = self._orders.filter(account=account)
+
+    def count(self) -> int:
+        return self._orders.aggregate(n=Count("account_id", distinct=True))["n"] or 0
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        if not isinstance(index, slice):
+            raise TypeError("RevenueByAccount is read in slices (pages).")
+        ids = list(
+            self._orders.order_by("account_id").values_list("account_id", flat=True).distinct()[index]
+        )
+        accounts = {
+            pk: (public_id, name)
+            for pk, public_id, name in Account.objects.filter(pk__in=ids).values_list(
+                "pk", "public_id", "name"
+            )
+        }
+        quarters: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in revenue_by_account_and_quarter(
+            user=self.user, start=self.start, end=self.end, account_ids=ids
+        ):
+            quarters[row["account_id"]].append(row)
+        return [
+            {
+                "account_id": pk,
+                "account_public_id": accounts[pk][0],
+                "account_name": accounts[pk][1],
+                "quarters": quarters[pk],
+            }
+            for pk in ids
+        ]
+
+
 def revenue_by_account_and_quarter(
     *,
     user: User,
@@ -408,11 +494,7 @@ def revenue_by_account_and_quarter(
 ) -> list[dict[str, Any]]:
     """Booked revenue (order totals, cancelled orders excluded) per account and quarter ordered, in the
     reporting currency; amounts without an exchange rate are left out and listed apart."""
-    qs = orders_visible_to(user).exclude(status=OrderStatus.CANCELLED)
-    if start:
-        qs = qs.filter(ordered_on__gte=start)
-    if end:
-        qs = qs.filter(ordered_on__lt=end)
+    qs = _booked(user, start, end)
     if account_ids is not None:
         qs = qs.filter(account_id__in=account_ids)
     rows = (
@@ -484,14 +566,14 @@ def account_orders_tab(
     """What the account's Orders tab shows: counts, open orders (soonest promised first), recent deliveries, OTIF."""
     qs = Order.objects.filter(account=account)
     counts = qs.aggregate(
-        open=Count("id", filter=Q(status__in=OPEN)),
+        open=Count("id", filter=open_q()),
         late=Count("id", filter=late_q(today)),
-        at_risk=Count("id", filter=Q(status__in=OPEN) & at_risk_q(today)),
+        at_risk=Count("id", filter=open_q() & at_risk_q(today)),
         total=Count("id"),
     )
     open_orders: list[Any] = list(
         _with_reasons(
-            qs.filter(status__in=OPEN).select_related("owner").order_by("promised_date", "id")
+            qs.filter(open_q()).select_related("owner").order_by("promised_date", "id")
         )[:limit]
     )
     for order in open_orders:
@@ -504,7 +586,7 @@ def account_orders_tab(
         )
         order.at_risk = at_risk
         order.why = late_reason(order) if order.late or order.at_risk else ""
-    recent = list(qs.exclude(status__in=OPEN).order_by("-ordered_on", "-id")[:20])
+    recent = list(qs.exclude(open_q()).order_by("-ordered_on", "-id")[:20])
     year_ago = today - dt.timedelta(days=365)
     return {
         "counts": counts,
@@ -551,7 +633,7 @@ def progress_report(
         raise NotFound("No such account.")
     since = today - dt.timedelta(days=since_days)
     open_orders: list[Any] = list(
-        _with_reasons(Order.objects.filter(account=account, status__in=OPEN))
+        _with_reasons(Order.objects.filter(open_q(), account=account))
         .prefetch_related(
             Prefetch(
                 "lines",

@@ -17,7 +17,6 @@ from steward.accounts.selectors import account_get
 from steward.accounts.views import account_tab_context
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from, render_page_or_partial
-from steward.core.paging import CountedPaginator
 from steward.core.pdf import pdf_response
 from steward.orders import documents, selectors, services
 from steward.orders.choices import OrderStatus
@@ -418,10 +417,8 @@ def otif_report(request):
         if request.GET.get("sort", "otif") in selectors.OTIF_ACCOUNT_SORTS
         else "otif"
     )
-    by_account = CountedPaginator(
-        selectors.otif_by_account(user=request.user, start=start, end=end, sort=sort),
-        PAGE_SIZE,
-        count=selectors.otif_account_count(user=request.user, start=start, end=end),
+    by_account = Paginator(
+        selectors.otif_by_account(user=request.user, start=start, end=end, sort=sort), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     for row in by_account.object_list:
         row["otif_pct"] = (

@@ -87,8 +87,10 @@ def test_shipments_cannot_exceed_open_quantity_and_otif_follows(api, personas):
         and otif["total"]["on_time_in_full"] == 0
         and otif["quarters"][0]["period"] == "2025-Q1"
     )
-    assert api.get("/otif/accounts").json()[0]["delivered"] == 1
-    assert api.get("/revenue/accounts-by-quarter").json()[0]["amount"] == "1000.00"
+    (row,) = api.get("/otif/accounts").json()["results"]
+    assert (row["account"], row["delivered"], row["otif_pct"]) == ("Acme Logistics", 1, "0.0")
+    (revenue,) = api.get("/revenue/accounts-by-quarter").json()["results"]
+    assert revenue["quarters"][0]["amount"] == "1000.00"
 
 
 def test_hold_release_cancel_and_backorder_with_substitutes(api, personas):
@@ -144,3 +146,42 @@ def test_progress_report_json_and_pdf(api, personas):
     )
     pdf = api.get(f"/accounts/{personas.account.public_id}/orders/progress.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_revenue_and_otif_by_account_are_paged_by_account_and_visible_only(api, client, personas):
+    import dataclasses
+    import datetime as dt
+
+    from steward.accounts.tests.factories import AccountFactory
+    from steward.orders import services
+    from steward.orders.tests.factories import line, order
+
+    pallet = product("PAL-1")
+    own = [personas.account] + [AccountFactory(name=f"Own {n}", owner=personas.owner) for n in range(2)]
+    for n, account in enumerate(own):
+        who = dataclasses.replace(personas, account=account)
+        day = dt.date(2025, 1 + 3 * n, 5)  # one quarter each
+        order(who, pallet, ordered_on=day, requested_date=day, promised_date=day)
+        order(who, lines=[line(pallet, quantity="1")], ordered_on=dt.date(2025, 1, 6))
+    cancelled = order(personas, pallet)
+    services.order_cancel(actor=personas.owner, order=cancelled, reason="Duplicate")
+    elsewhere = AccountFactory(name="Not mine", owner=personas.outsider)
+    order(dataclasses.replace(personas, account=elsewhere), pallet, actor=personas.outsider)
+
+    first = api.get("/revenue/accounts-by-quarter?limit=2").json()
+    assert first["count"] == 3 and len(first["results"]) == 2 and first["next"]
+    rest = api.get("/revenue/accounts-by-quarter?limit=2&offset=2").json()
+    rows = {r["account"]: r["quarters"] for r in first["results"] + rest["results"]}
+    assert set(rows) == {"Acme Logistics", "Own 0", "Own 1"}  # never the outsider's account
+    assert rows["Acme Logistics"] == [
+        {"quarter": "2025-Q1", "orders": 2, "amount": "1100.00", "unconverted": {}}
+    ]  # the cancelled order is not revenue
+    assert [q["quarter"] for q in rows["Own 1"]] == ["2025-Q1", "2025-Q3"]
+    one = api.get(f"/revenue/accounts-by-quarter?account_id={own[1].public_id}").json()
+    assert one["count"] == 1 and one["results"][0]["account"] == "Own 0"
+    assert api.get(f"/revenue/accounts-by-quarter?account_id={elsewhere.public_id}").status_code == 404
+    outsider = ApiClient(client, personas.outsider).get("/revenue/accounts-by-quarter").json()
+    assert [r["account"] for r in outsider["results"]] == ["Not mine"]
+
+    otif_page = api.get("/otif/accounts?limit=1").json()
+    assert otif_page["count"] == 0 and otif_page["results"] == []  # nothing delivered yet

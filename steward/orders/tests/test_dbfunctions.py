@@ -29,3 +29,50 @@ def test_quarter_and_month_starts_match_django_for_every_month(personas):
     for day, q, m, dq, dm in rows:
         assert q == dq == dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1), day
         assert m == dm == day.replace(day=1), day
+
+
+def test_in_literal_selects_the_same_orders_as_a_bound_in(personas):
+    from steward.core.dbfunctions import InLiteral
+    from steward.orders.selectors import OPEN
+
+    pallet = product()
+    booked = order(personas, pallet)
+    Order.objects.filter(pk=order(personas, pallet).pk).update(status="delivered")
+    Order.objects.filter(pk=order(personas, pallet).pk).update(status="on_hold")
+    literal = set(Order.objects.filter(InLiteral("status", OPEN)).values_list("pk", flat=True))
+    bound = set(Order.objects.filter(status__in=OPEN).values_list("pk", flat=True))
+    assert literal == bound and booked.pk in literal and len(literal) == 2
+    assert Order.objects.exclude(InLiteral("status", OPEN)).get().status == "delivered"
+
+
+@pytest.mark.parametrize("values", [[], ["open'); DROP TABLE x; --"], ["Booked"], ["a b"]])
+def test_in_literal_takes_plain_code_values_only(values):
+    from steward.core.dbfunctions import InLiteral
+
+    with pytest.raises(ValueError, match="plain code values"):
+        InLiteral("status", values)
+
+
+def test_sqlite_can_read_late_orders_from_the_open_orders_index(personas):
+    """Bound parameters never match a partial index's WHERE on SQLite; the literal status list does.
+
+    `INDEXED BY` makes SQLite fail the query when the index cannot serve it, whatever the planner's costs."""
+    from django.db import OperationalError, connection
+
+    from steward.orders.selectors import OPEN, late_q
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a question about SQLite's planner")
+
+    def run(qs):
+        sql, params = qs.order_by("promised_date", "id")[:6].query.sql_with_params()
+        forced = sql.replace('FROM "orders_order"', 'FROM "orders_order" INDEXED BY order_open_promised_idx', 1)
+        assert forced != sql
+        with connection.cursor() as cursor:
+            cursor.execute(forced, params)
+            return cursor.fetchall()
+
+    day = dt.date(2026, 1, 1)
+    run(Order.objects.filter(late_q(day)))
+    with pytest.raises(OperationalError, match="no query solution"):
+        run(Order.objects.filter(status__in=OPEN, promised_date__lt=day))

@@ -258,6 +258,15 @@ def test_late_at_risk_and_otif_aggregates(personas, booked):
     assert selectors.otif_total(user=personas.outsider).delivered == 0
     rows = list(selectors.otif_by_account(user=personas.owner))
     assert rows[0]["delivered"] == 2 and rows[0]["otif"] == 1
+    assert (rows[0]["account_name"], rows[0]["account_public_id"]) == (
+        personas.account.name,
+        personas.account.public_id,
+    )
+    by_name = selectors.otif_by_account(user=personas.owner, sort="name")
+    assert by_name.count() == 1 and by_name[0:1][0]["account_name"] == personas.account.name
+    from steward.core.paging import page_rows
+
+    assert page_rows(by_name, 250, 300) == []  # a deep API page of a grouped list (was a 500)
     assert selectors.otif_account_count(user=personas.owner) == len(rows) == 1
     assert selectors.otif_account_count(user=personas.outsider) == 0
     assert otif.combine(q.figures for q in selectors.otif_by_quarter(user=personas.owner)) == total
