@@ -44,6 +44,7 @@ from steward.accounts.selectors import (
 from steward.billing.choices import OPEN_STATUSES, InvoiceStatus
 from steward.billing.engine import ageing
 from steward.billing.models import Invoice, Payment
+from steward.core.dbfunctions import InLiteral
 from steward.core.errors import NotFound
 from steward.users.models import User
 
@@ -69,6 +70,12 @@ ACCOUNT_SORTS = {
     "late": ("avg_days_late", "account_id"), "-late": ("-avg_days_late", "account_id"),
     "oldest": ("oldest_due", "account_id"), "-oldest": ("-oldest_due", "account_id"),
 }
+
+
+def owing_q() -> Q:
+    """Open invoices with a balance, written so SQLite as well as PostgreSQL reads them from the small
+    open-invoices index (a bound status list never matches a partial index on SQLite)."""
+    return Q(InLiteral("status", OPEN_STATUSES), balance__gt=0)
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
@@ -97,7 +104,7 @@ def invoice_list(*, user: User, filters: InvoiceFilters, sort: str = "-issued", 
     if filters.status in InvoiceStatus.values:
         qs = qs.filter(status=filters.status)
     if filters.overdue:
-        qs = qs.filter(status__in=OPEN_STATUSES, due_on__lt=today, balance__gt=0)
+        qs = qs.filter(owing_q(), due_on__lt=today)
     if filters.account:
         qs = qs.filter(account__public_id=filters.account) if _is_uuid(filters.account) else qs.none()
     return qs.select_related("account", "order").order_by(*INVOICE_SORTS.get(sort, INVOICE_SORTS["-issued"]))
@@ -156,7 +163,7 @@ def _rate(rates: dict[str, Decimal]) -> Case:
 
 def _bucket_q(bucket: ageing.Bucket, as_of: dt.date) -> Q:
     earliest, latest = ageing.due_on_range(bucket, as_of)
-    q = Q(status__in=OPEN_STATUSES, balance__gt=0)
+    q = owing_q()
     if earliest is not None:
         q &= Q(due_on__gte=earliest)
     if latest is not None:
@@ -198,7 +205,7 @@ class PortfolioAgeing:
 
 def portfolio_ageing(*, user: User, as_of: dt.date, account: Account | None = None) -> PortfolioAgeing:
     """Receivables ageing summed over the user's accounts (or one account): one grouped query per currency."""
-    qs = _scoped(user).filter(status__in=OPEN_STATUSES, balance__gt=0)
+    qs = _scoped(user).filter(owing_q())
     if account is not None:
         qs = qs.filter(account=account)
     overdue = Q(due_on__lt=as_of)
@@ -223,7 +230,7 @@ def _by_account(user: User, as_of: dt.date, rates: dict[str, Decimal]) -> QueryS
     rate = _rate(rates)
     converted = ExpressionWrapper(F("balance") * rate, output_field=MONEY)
     window = Q(status=InvoiceStatus.PAID, paid_on__gte=as_of - dt.timedelta(days=ageing.LATE_WINDOW_DAYS), paid_on__lte=as_of)
-    owing = Q(status__in=OPEN_STATUSES, balance__gt=0)
+    owing = owing_q()
     sums = _bucket_sums(as_of, converted)
     late_from = as_of - dt.timedelta(days=ageing.LATE_OVERDUE_DAYS)
     return (
@@ -263,7 +270,7 @@ def receivables_by_account(*, user: User, as_of: dt.date, sort: str = "-overdue"
     qs = qs.order_by(*[_nulls_last(o) for o in order])
     if owing_only and not late_only:
         # Every account with an open balance has a row: count those accounts, without grouping.
-        owing = _scoped(user).filter(status__in=OPEN_STATUSES, balance__gt=0)
+        owing = _scoped(user).filter(owing_q())
         return AccountRows(qs, lambda: owing.aggregate(n=Count("account_id", distinct=True))["n"] or 0)
     return AccountRows(qs, qs.count)
 
@@ -285,7 +292,7 @@ class AccountReceivables:
 def account_receivables(*, account: Account, as_of: dt.date) -> AccountReceivables:
     """The account's open balances per bucket and currency, and its payment behaviour (two grouped queries)."""
     qs = Invoice.objects.filter(account=account)
-    owing = qs.filter(status__in=OPEN_STATUSES, balance__gt=0)
+    owing = qs.filter(owing_q())
     by_currency = {}
     grouped: Any = owing.values("currency")
     for row in grouped.annotate(**_bucket_sums(as_of, F("balance"))).order_by("currency"):
@@ -318,23 +325,19 @@ class OverduePanel:
 
 def overdue_panel(*, user: User, as_of: dt.date, limit: int = 5) -> OverduePanel:
     """Overdue receivables of the user's accounts (reporting currency) and the accounts owing the most overdue."""
-    qs = _scoped(user).filter(status__in=OPEN_STATUSES, balance__gt=0, due_on__lt=as_of)
+    qs = _scoped(user).filter(owing_q(), due_on__lt=as_of)
     per_currency = {r["currency"]: r["s"] for r in qs.values("currency").annotate(s=Sum("balance")).order_by()}
     rates = exchange_rates()
     converted = convert_sum(per_currency, rates=rates, target=settings.REPORTING_CURRENCY)
     worst_rows = (
         qs.values("account_id")
         .annotate(overdue=Sum(ExpressionWrapper(F("balance") * _rate(rates), output_field=MONEY)), oldest_due=Min("due_on"), n=Count("id"))
-        .annotate(
-            account_name=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("name")[:1]),
-            account_public_id=Subquery(Account.objects.filter(pk=OuterRef("account_id")).values("public_id")[:1]),
-        )
-        .order_by(F("overdue").desc(nulls_last=True), "account_id")[:limit]
+        .order_by(F("overdue").desc(nulls_last=True), "account_id")
     )
-    worst = [{**r, "days": ageing.days_past_due(r["oldest_due"], as_of)} for r in worst_rows]
-    accounts = qs.values("account_id").distinct().count() if worst else 0
+    worst = [{**r, "days": ageing.days_past_due(r["oldest_due"], as_of)} for r in AccountRows(worst_rows, lambda: 0)[:limit]]
+    accounts = qs.aggregate(n=Count("account_id", distinct=True))["n"] if worst else 0
     return OverduePanel(converted.total, converted.currency, converted.unconverted, accounts, worst)
 
 
 def open_invoice_count(account: Account) -> int:
-    return Invoice.objects.filter(account=account, status__in=OPEN_STATUSES).count()
+    return Invoice.objects.filter(InLiteral("status", OPEN_STATUSES), account=account).count()

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from steward.accounts.models import Account, Contact
@@ -453,8 +453,3 @@ def invoice_email(*, actor: User, invoice: Invoice, now: dt.datetime | None = No
             raise ValidationFailed("contact: the invoice has no contact with an email address.", field_errors={"contact": ["No contact with an email address."]})
         documents.email_invoice(actor=actor, invoice=invoice, contact=invoice.contact, now=now)
         return invoice
-
-
-def overdue_q(today: dt.date) -> Q:
-    """Invoices with money owed past their due date on `today`."""
-    return Q(status__in=OPEN_STATUSES, due_on__lt=today, balance__gt=0)

@@ -190,5 +190,5 @@ def test_receivables_queries_do_not_grow_with_accounts(client, personas, finance
 
     from steward.billing import panels
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert len(panels.overdue_panel(finance, timezone.now())["overdue"].worst) == 5
