@@ -126,6 +126,19 @@ def main() -> None:
         ("dashboard with the late-orders card (director)", director_client, "/", None),
         ("GET /api/v1/orders?limit=50 (director)", api_client, "/api/v1/orders?limit=50", auth),
         ("GET /api/v1/otif (director)", api_client, "/api/v1/otif", auth),
+        ("GET /api/v1/otif/accounts?limit=50", api_client, "/api/v1/otif/accounts?limit=50", auth),
+        (
+            "GET /api/v1/revenue/accounts-by-quarter?limit=100",
+            api_client,
+            "/api/v1/revenue/accounts-by-quarter?limit=100",
+            auth,
+        ),
+        (
+            "same, offset=40000 (a deep page)",
+            api_client,
+            "/api/v1/revenue/accounts-by-quarter?limit=100&offset=40000",
+            auth,
+        ),
         (
             f"progress report (account with {biggest[0][1]} orders)",
             director_client,
