@@ -187,6 +187,10 @@ def test_record_a_partial_shipment_then_the_rest(client, personas, recent):
     )
     page = client.get(reverse("orders:otif")).content.decode()
     assert 'data-testid="otif-total">0.0 %' in page
+    account_link = reverse("orders:account", args=[recent.account.public_id])
+    for sort in ("otif", "name", "-delivered"):  # the by-account table names the account, every sort
+        page = client.get(reverse("orders:otif"), {"sort": sort}).content.decode()
+        assert f'href="{account_link}">{recent.account.name}</a>' in page, sort
 
 
 def test_a_sponsor_cannot_act_on_an_order(client, personas, recent):
