@@ -76,7 +76,7 @@ class InLiteral(Lookup):
             raise ValueError(f"InLiteral takes plain code values, got {bad or 'none'}")
         super().__init__(F(lhs) if isinstance(lhs, str) else lhs, values)
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
         lhs_sql, params = self.process_lhs(compiler, connection)
         listed = ", ".join(f"'{v}'" for v in self.rhs)
-        return f"{lhs_sql} IN ({listed})", list(params)
+        return f"{lhs_sql} IN ({listed})", tuple(params)
