@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "steward.quotes",
     "steward.billing",
     "steward.contracts",
+    "steward.sla",
     "steward.jobs",
     "steward.web",
     "steward.api",

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("steward.orders.urls")),
     path("", include("steward.contracts.urls")),
     path("", include("steward.billing.urls")),
+    path("", include("steward.sla.urls")),
 ]

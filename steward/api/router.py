@@ -17,6 +17,7 @@ from steward.contracts.api import router as contracts_router
 from steward.orders.api import router as orders_router
 from steward.pipeline.api import router as pipeline_router
 from steward.quotes.api import router as quotes_router
+from steward.sla.api import router as sla_router
 
 
 class StewardAPI(NinjaAPI):
@@ -39,7 +40,7 @@ api = StewardAPI(
         "Accounts, contacts, interactions, tasks and the product catalogue."
         " Opportunities move through configurable stages; quotas and their attainment roll up the reporting line."
         " Invoices come from orders (never billing a quantity twice), by hand or by import; payments may be partial, never more than the balance; receivables age in 30-day buckets."
-        " Quotes carry nonstandard terms and cannot be sent until approved. Orders carry lines and partial shipments; a changed promised date or line needs a reason and the customer is told; OTIF and an account progress report (JSON and PDF) come from them. Contracts carry their term, value, notice deadline and service levels; renewals due come in 30/60/90/120-day bands. Authenticate with `Authorization: Bearer stw_...`"
+        " Quotes carry nonstandard terms and cannot be sent until approved. Orders carry lines and partial shipments; a changed promised date or line needs a reason and the customer is told; OTIF and an account progress report (JSON and PDF) come from them. Contracts carry their term, value, notice deadline and service levels; renewals due come in 30/60/90/120-day bands. SLA calendars (time zone, working windows, public holidays, closures, or 24/7) answer when a target falls due. Authenticate with `Authorization: Bearer stw_...`"
         " (tokens are created in the web UI) or a logged-in session with the CSRF token."
         " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
     ),
@@ -55,6 +56,7 @@ api.add_router("", quotes_router)
 api.add_router("", orders_router)
 api.add_router("", billing_router)
 api.add_router("", contracts_router)
+api.add_router("", sla_router)
 
 
 class MeOut(Schema):

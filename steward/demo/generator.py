@@ -208,6 +208,7 @@ DEMO_LOADERS: list[str] = [
     "steward.orders.demo",
     "steward.billing.demo",
     "steward.contracts.demo",
+    "steward.sla.demo",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Service level agreements: policies, business calendars and the clock that measures cases."""

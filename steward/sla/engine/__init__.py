@@ -1,0 +1,1 @@
+"""The SLA rules in plain Python: business calendars (`calendar`) and the case clock (`clock`)."""
