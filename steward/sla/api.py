@@ -1,8 +1,9 @@
-"""The SLA set-up over the API: business calendars, their closures, and a due-time calculator."""
+"""The SLA set-up over the API: business calendars, their closures, a due-time calculator, and policies."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -10,14 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from steward.accounts.models import Tier
+from steward.accounts.selectors import accounts_visible_to
 from steward.api.auth import current_user
 from steward.api.conditional import IfMatch, created, expected_version, read
 from steward.api.errors import ERROR_RESPONSES, ErrorOut
-from steward.api.pagination import LimitOffset
+from steward.api.pagination import LimitOffset, MappedPages
 from steward.api.schemas import Payload, Text, When, optional
-from steward.core.errors import NotFound
+from steward.contracts.models import Contract
+from steward.core.errors import NotFound, ValidationFailed
 from steward.sla import selectors, services
-from steward.sla.models import BusinessCalendar, CalendarClosure
+from steward.sla.models import BusinessCalendar, CalendarClosure, SlaPolicy
+from steward.users.models import User
 
 router = Router(tags=["SLA calendars"])
 RESPONSES = {**ERROR_RESPONSES, 409: ErrorOut}
@@ -175,3 +180,185 @@ def due(request: HttpRequest, public_id: UUID, payload: DueIn) -> dict[str, Any]
         "start": preview.start, "hours": preview.hours, "due": preview.due,
         "due_local": preview.due_local.isoformat(), "time_zone": preview.zone,
     }
+
+
+# Policies --------------------------------------------------------------------------------------
+
+
+class TargetIO(Schema):
+    priority: str = Field(description="critical, high, moderate or low.")
+    kind: str = Field(description="first_response, next_response or resolution.")
+    minutes: int
+    mode: str = Field("business", description="business (the calendar's working time) or calendar (around the clock).")
+
+
+class VersionOut(Schema):
+    number: int
+    effective_from: dt.datetime
+    snapshot: dict[str, Any]
+
+
+class PolicyOut(Schema):
+    id: UUID = Field(alias="public_id")
+    version: int
+    current_version: int
+    name: str
+    description: str
+    calendar_id: UUID
+    position: int
+    is_active: bool
+    is_default: bool
+    priorities: list[str]
+    categories: list[str]
+    tier_names: list[str]
+    account_ids: list[UUID]
+    contract_numbers: list[str]
+    pause_statuses: list[str]
+    warning_thresholds: list[int]
+    attainment_goal: float
+    notify_in_business_hours: bool
+    targets: list[TargetIO]
+
+
+class PolicyIn(Payload):
+    name: Text
+    description: Text = ""
+    calendar_id: UUID
+    is_active: bool = True
+    is_default: bool = False
+    priorities: list[Text] = []
+    categories: list[Text] = []
+    tier_names: list[Text] = []
+    account_ids: list[UUID] = []
+    contract_numbers: list[Text] = []
+    pause_statuses: list[Text] = ["waiting_on_customer"]
+    warning_thresholds: list[int] = [50, 75, 90]
+    attainment_goal: float = Field(95, ge=0, le=100)
+    notify_in_business_hours: bool = True
+    targets: list[TargetIO]
+
+
+class PolicyPatch(Payload):
+    name: Text = optional()
+    description: Text = optional()
+    calendar_id: UUID = optional()
+    is_active: bool = optional()
+    is_default: bool = optional()
+    priorities: list[Text] = optional()
+    categories: list[Text] = optional()
+    tier_names: list[Text] = optional()
+    account_ids: list[UUID] = optional()
+    contract_numbers: list[Text] = optional()
+    pause_statuses: list[Text] = optional()
+    warning_thresholds: list[int] = optional()
+    attainment_goal: float = optional()
+    notify_in_business_hours: bool = optional()
+    targets: list[TargetIO] = optional()
+
+
+def _policy_out(policy: SlaPolicy) -> dict[str, Any]:
+    return {
+        **{f: getattr(policy, f) for f in (
+            "public_id", "version", "current_version", "name", "description", "position", "is_active", "is_default", "priorities",
+            "categories", "pause_statuses", "warning_thresholds", "notify_in_business_hours",
+        )},
+        "calendar_id": policy.calendar.public_id,
+        "attainment_goal": float(policy.attainment_goal),
+        "tier_names": sorted(policy.tiers.values_list("name", flat=True)),
+        "account_ids": list(policy.accounts.order_by("name").values_list("public_id", flat=True)),
+        "contract_numbers": sorted(policy.contracts.values_list("number", flat=True)),
+        "targets": [{"priority": t.priority, "kind": t.kind, "minutes": t.minutes, "mode": t.mode} for t in policy.targets.all()],
+    }
+
+
+def _policy_input(user: User, data: dict[str, Any]) -> tuple[dict[str, Any], list[services.TargetInput] | None, services.Scope]:
+    """The payload as the service takes it: references resolved among what the user sees, or 422 naming the field."""
+    targets = data.pop("targets", None)
+    if "calendar_id" in data:
+        calendar = BusinessCalendar.objects.filter(public_id=data.pop("calendar_id")).first()
+        if calendar is None:
+            raise ValidationFailed("calendar_id: no such calendar.", field_errors={"calendar_id": ["No such calendar."]})
+        data["calendar"] = calendar
+    tiers = accounts = contracts = None
+    if "tier_names" in data:
+        names = data.pop("tier_names")
+        tiers = list(Tier.objects.filter(name__in=names))
+        if len(tiers) != len(set(names)):
+            raise ValidationFailed("tier_names: unknown tier.", field_errors={"tier_names": [f"Tiers are among {', '.join(Tier.objects.values_list('name', flat=True))}."]})
+    if "account_ids" in data:
+        ids = data.pop("account_ids")
+        accounts = list(accounts_visible_to(user).filter(public_id__in=ids))
+        if len(accounts) != len(set(ids)):
+            raise ValidationFailed("account_ids: choose accounts of your portfolio.", field_errors={"account_ids": ["Choose accounts of your portfolio."]})
+    if "contract_numbers" in data:
+        numbers = data.pop("contract_numbers")
+        contracts = list(Contract.objects.filter(number__in=numbers, account__in=accounts_visible_to(user)))
+        if len(contracts) != len(set(numbers)):
+            raise ValidationFailed("contract_numbers: choose contracts of your portfolio.", field_errors={"contract_numbers": ["Choose contracts of your portfolio."]})
+    if "attainment_goal" in data:
+        data["attainment_goal"] = Decimal(str(data["attainment_goal"])).quantize(Decimal("0.01"))
+    given = None if targets is None else [services.TargetInput(**t) for t in targets]
+    return data, given, services.Scope(tiers=tiers, accounts=accounts, contracts=contracts)
+
+
+@router.get("/sla/policies", response={200: list[PolicyOut], 401: ErrorOut, 422: ErrorOut}, tags=["SLA policies"])
+@paginate(LimitOffset)
+def policy_list(request: HttpRequest) -> Any:
+    """Policies in matching order (the first whose scope matches a case applies, then the default)."""
+    current_user(request)
+    return MappedPages(_PolicyPages(), _policy_out)
+
+
+class _PolicyPages:
+    def count(self) -> int:
+        return SlaPolicy.objects.count()
+
+    def __getitem__(self, index: slice) -> list[SlaPolicy]:
+        return list(selectors.policies().prefetch_related("accounts", "contracts")[index])
+
+
+@router.post("/sla/policies", response={201: PolicyOut, **RESPONSES}, tags=["SLA policies"])
+def policy_create(request: HttpRequest, payload: PolicyIn, response: HttpResponse) -> Status:
+    """Add a policy after the others; version 1 is in force from now."""
+    user = current_user(request)
+    data, targets, scope = _policy_input(user, payload.model_dump())
+    policy = services.policy_create(actor=user, data=data, targets=targets or [], scope=scope)
+    response["ETag"] = f'"{policy.version}"'
+    response["Location"] = f"{request.path.rstrip('/')}/{policy.public_id}"
+    return Status(201, _policy_out(selectors.policy_get(public_id=policy.public_id)))
+
+
+@router.get("/sla/policies/{public_id}", response={200: PolicyOut, **RESPONSES}, tags=["SLA policies"])
+def policy_get(request: HttpRequest, public_id: UUID, response: HttpResponse) -> dict[str, Any]:
+    current_user(request)
+    policy = selectors.policy_get(public_id=public_id)
+    response["ETag"] = f'"{policy.version}"'
+    return _policy_out(policy)
+
+
+@router.patch("/sla/policies/{public_id}", response={200: PolicyOut, **RESPONSES}, tags=["SLA policies"])
+def policy_update(
+    request: HttpRequest, public_id: UUID, payload: PolicyPatch, response: HttpResponse, if_match: str | None = IfMatch
+) -> dict[str, Any]:
+    """Change a policy; a change the clock reads starts a new version (If-Match refuses lost updates)."""
+    user = current_user(request)
+    data, targets, scope = _policy_input(user, payload.model_dump(exclude_unset=True))
+    policy = services.policy_update(
+        actor=user, policy=selectors.policy_get(public_id=public_id), data=data, targets=targets, scope=scope,
+        expected_version=expected_version(if_match),
+    )
+    response["ETag"] = f'"{policy.version}"'
+    return _policy_out(selectors.policy_get(public_id=policy.public_id))
+
+
+@router.delete("/sla/policies/{public_id}", response={204: None, **RESPONSES}, tags=["SLA policies"])
+def policy_delete(request: HttpRequest, public_id: UUID) -> Status:
+    services.policy_delete(actor=current_user(request), policy=selectors.policy_get(public_id=public_id))
+    return Status(204, None)
+
+
+@router.get("/sla/policies/{public_id}/versions", response={200: list[VersionOut], **RESPONSES}, tags=["SLA policies"])
+def policy_versions(request: HttpRequest, public_id: UUID) -> Any:
+    """Every version, newest first, with what the clock reads from it."""
+    current_user(request)
+    return selectors.policy_get(public_id=public_id).versions.order_by("-number")

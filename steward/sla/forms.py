@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from steward.sla.models import BusinessCalendar
-from steward.sla.services import WEEKDAYS, country_names, holiday_countries, time_zones
+from steward.accounts.models import Tier
+from steward.sla.choices import PAUSABLE_STATUSES, CasePriority, TargetKind, TargetMode
+from steward.sla.models import BusinessCalendar, SlaPolicy
+from steward.sla.services import WEEKDAYS, TargetInput, country_names, holiday_countries, time_zones
 
 DAY_FIELDS = tuple(f"day_{n}" for n in range(7))
 
@@ -67,3 +70,117 @@ class PreviewForm(forms.Form):
 
     start = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"), input_formats=["%Y-%m-%dT%H:%M"])
     hours = forms.DecimalField(min_value=Decimal("0"), max_value=Decimal("10000"), max_digits=8, decimal_places=2, initial=Decimal(4), label="Working hours")
+
+
+DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> int | None:
+    """Minutes from "45m", "4h", "1h 30m", "2d" (24 h a day) or a bare number of hours; None when empty."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return round(float(text) * 60)
+    match = DURATION.match(text)
+    if not match or not any(match.groups()):
+        raise forms.ValidationError(f"“{text}” is not a duration like 45m, 4h, 1h 30m or 2d.")
+    days, hours, minutes = (float(g) if g else 0.0 for g in match.groups())
+    return round(days * 1440 + hours * 60 + minutes)
+
+
+def target_field_names(priority: str, kind: str) -> tuple[str, str]:
+    return f"t_{priority}_{kind}", f"m_{priority}_{kind}"
+
+
+class PolicyForm(forms.Form):
+    """A policy: calendar, scope, a duration and mode per priority and target, pauses and warnings."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(max_length=300, required=False)
+    calendar = forms.ModelChoiceField(queryset=BusinessCalendar.objects.none(), help_text="Business-hours targets count this calendar's working time.")
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+    is_default = forms.BooleanField(required=False, label="Default policy", help_text="Covers every case no other policy matches; leave its scope empty.")
+    priorities = forms.MultipleChoiceField(choices=CasePriority.choices, required=False, widget=forms.CheckboxSelectMultiple, help_text="None ticked: every priority.")
+    tiers = forms.ModelMultipleChoiceField(queryset=Tier.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label="Account tiers", help_text="None ticked: every tier.")
+    accounts = forms.CharField(required=False, label="Specific accounts", help_text="Account names, one per line; empty: any account.", widget=forms.Textarea(attrs={"rows": 2}))
+    contracts = forms.CharField(required=False, label="Specific contracts", help_text="Contract numbers separated by commas, e.g. CT-2026-00012.")
+    categories = forms.CharField(required=False, help_text="Case categories separated by commas; empty: any category.")
+    pause_statuses = forms.MultipleChoiceField(choices=[(s.value, s.label) for s in PAUSABLE_STATUSES], required=False, widget=forms.CheckboxSelectMultiple, label="The clock pauses while the case is", initial=["waiting_on_customer"])
+    warning_thresholds = forms.CharField(initial="50, 75, 90", help_text="Percent of a target used at which the owner is warned.")
+    attainment_goal = forms.DecimalField(min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2, initial=Decimal(95), label="Attainment goal %", help_text="Share of targets to meet each period, for the attainment reports.")
+    notify_in_business_hours = forms.BooleanField(required=False, initial=True, label="Notify in business hours only")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["calendar"].queryset = BusinessCalendar.objects.filter(is_active=True).order_by("name")
+        self.fields["tiers"].queryset = Tier.objects.order_by("rank", "name")
+        for priority in CasePriority:
+            for kind in TargetKind:
+                duration, mode = target_field_names(priority.value, kind.value)
+                self.fields[duration] = forms.CharField(required=False, label=f"{priority.label} {kind.label.lower()}", widget=forms.TextInput(attrs={"placeholder": "-", "size": 6}))
+                self.fields[mode] = forms.ChoiceField(choices=TargetMode.choices, initial=TargetMode.BUSINESS, required=False, label=f"{priority.label} {kind.label.lower()}, counted in")
+
+    @classmethod
+    def for_policy(cls, policy: SlaPolicy) -> PolicyForm:
+        initial: dict[str, Any] = {
+            "version": policy.version, "name": policy.name, "description": policy.description, "calendar": policy.calendar_id,
+            "is_active": policy.is_active, "is_default": policy.is_default, "priorities": policy.priorities,
+            "tiers": list(policy.tiers.values_list("pk", flat=True)),
+            "accounts": "\n".join(policy.accounts.order_by("name").values_list("name", flat=True)),
+            "contracts": ", ".join(policy.contracts.order_by("number").values_list("number", flat=True)),
+            "categories": ", ".join(policy.categories), "pause_statuses": policy.pause_statuses,
+            "warning_thresholds": ", ".join(str(t) for t in policy.warning_thresholds), "attainment_goal": policy.attainment_goal,
+            "notify_in_business_hours": policy.notify_in_business_hours,
+        }
+        for t in policy.targets.all():
+            duration, mode = target_field_names(t.priority, t.kind)
+            initial[duration], initial[mode] = duration_words(t.minutes, business=t.mode == TargetMode.BUSINESS), t.mode
+        return cls(initial=initial)
+
+    def clean_warning_thresholds(self) -> list[int]:
+        parts = [p for p in re.split(r"[,\s]+", self.cleaned_data["warning_thresholds"] or "") if p]
+        try:
+            return [int(p.rstrip("%")) for p in parts]
+        except ValueError:
+            raise forms.ValidationError("Whole percentages separated by commas, e.g. 50, 75, 90.") from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for priority in CasePriority:
+            for kind in TargetKind:
+                duration, _mode = target_field_names(priority.value, kind.value)
+                try:
+                    data[duration] = parse_duration(self.data.get(self.add_prefix(duration), "") if self.is_bound else "")
+                except forms.ValidationError as exc:
+                    self.add_error(duration, exc)
+        return data
+
+    def targets(self) -> list[TargetInput]:
+        out = []
+        for priority in CasePriority:
+            for kind in TargetKind:
+                duration, mode = target_field_names(priority.value, kind.value)
+                if self.cleaned_data.get(duration):
+                    out.append(TargetInput(priority=priority.value, kind=kind.value, minutes=self.cleaned_data[duration], mode=self.cleaned_data.get(mode) or TargetMode.BUSINESS))
+        return out
+
+    def data_for_service(self) -> dict[str, Any]:
+        keys = ("name", "description", "calendar", "is_active", "is_default", "priorities", "pause_statuses", "warning_thresholds", "attainment_goal", "notify_in_business_hours")
+        data = {k: self.cleaned_data[k] for k in keys}
+        data["categories"] = [c.strip() for c in (self.cleaned_data["categories"] or "").split(",") if c.strip()]
+        return data
+
+    def target_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"priority": priority, "cells": [(self[target_field_names(priority.value, k.value)[0]], self[target_field_names(priority.value, k.value)[1]]) for k in TargetKind]}
+            for priority in CasePriority
+        ]
+
+
+def duration_words(minutes: int, *, business: bool = False) -> str:
+    """Minutes written back the way the form reads them: "1h 30m", "45m"; "2d" only around the clock."""
+    days, rest = divmod(minutes, 1440) if not business else (0, minutes)
+    hours, mins = divmod(rest, 60)
+    return " ".join(p for p in (f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else "") if p)

@@ -1,4 +1,4 @@
-"""Service levels: the business calendars SLA clocks run on.
+"""Service levels: the business calendars SLA clocks run on, and the policies measured on them.
 
 A calendar's weekly hours are stored as seven lists of windows written like "09:00-12:00" (Monday
 first), the form people read and type; the pure engine (`engine/calendar.py`) parses and checks
@@ -8,9 +8,11 @@ calendar's country (and subdivision) when the clock runs; custom closures are ro
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from steward.core.models import TimeStampedModel, VersionedModel
+from steward.sla.choices import CasePriority, CaseStatus, TargetKind, TargetMode
 
 
 def default_week() -> list[list[str]]:
@@ -67,3 +69,99 @@ class CalendarClosure(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def default_pauses() -> list[str]:
+    return ["waiting_on_customer"]
+
+
+def default_thresholds() -> list[int]:
+    return [50, 75, 90]
+
+
+class SlaPolicy(VersionedModel):
+    """What a customer is promised: targets per priority on a calendar, for the cases in scope.
+
+    Policies are tried in `position` order and the first whose scope matches a case applies; the
+    active default policy covers the rest. Every change that the clock reads is kept as a new
+    `SlaPolicyVersion`, and a case stays on the version it started under.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="policies")
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False, help_text="Covers every case no other policy matches.")
+    tiers = models.ManyToManyField("accounts.Tier", blank=True, related_name="+")
+    accounts = models.ManyToManyField("accounts.Account", blank=True, related_name="+")
+    contracts = models.ManyToManyField("contracts.Contract", blank=True, related_name="+")
+    priorities = models.JSONField(default=list, blank=True, help_text="Case priorities covered; empty: all.")
+    categories = models.JSONField(default=list, blank=True, help_text="Case categories covered; empty: all.")
+    pause_statuses = models.JSONField(default=default_pauses, blank=True)
+    warning_thresholds = models.JSONField(default=default_thresholds, blank=True)
+    attainment_goal = models.DecimalField(max_digits=5, decimal_places=2, default=95)
+    notify_in_business_hours = models.BooleanField(
+        default=True, help_text="Hold warning and breach notifications until the calendar's next working minute."
+    )
+    current_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True, is_active=True), name="one_active_default_policy"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attainment_goal__gte=0, attainment_goal__lte=100), name="policy_goal_is_a_percentage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def priority_labels(self) -> list[str]:
+        return [CasePriority(p).label for p in self.priorities if p in CasePriority.values]
+
+    @property
+    def pause_labels(self) -> list[str]:
+        """The pause statuses as people read them ("waiting on customer")."""
+        return [CaseStatus(s).label.lower() for s in self.pause_statuses if s in CaseStatus.values]
+
+
+class SlaTarget(TimeStampedModel):
+    """One target of a policy: for a priority, how long a first response, next response or resolution may take."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.CharField(max_length=10, choices=CasePriority.choices)
+    kind = models.CharField(max_length=16, choices=TargetKind.choices)
+    minutes = models.PositiveIntegerField()
+    mode = models.CharField(max_length=10, choices=TargetMode.choices, default=TargetMode.BUSINESS)
+
+    class Meta:
+        ordering = ["policy", "priority", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "priority", "kind"], name="one_target_per_priority_and_kind"),
+            models.CheckConstraint(condition=models.Q(minutes__gt=0), name="target_longer_than_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.priority} {self.kind}"
+
+
+class SlaPolicyVersion(models.Model):
+    """A policy as the clock read it from `effective_from` on: what a case started under keeps using."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    effective_from = models.DateTimeField()
+    snapshot = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [models.UniqueConstraint(fields=["policy", "number"], name="one_policy_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.policy} v{self.number}"

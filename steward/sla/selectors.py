@@ -1,4 +1,4 @@
-"""Reads about the SLA set-up: calendars, their holidays, and what the clock makes of them.
+"""Reads about the SLA set-up: calendars, their holidays, policies, and what the clock makes of them.
 
 Calendars are shared configuration: every signed-in user may read them (a case's due time is
 explained by its calendar); only configurers change them (`services.can_configure_sla`).
@@ -13,11 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_tables
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from steward.core.errors import NotFound
+from steward.sla.choices import CasePriority, TargetKind
 from steward.sla.engine import calendar as engine
-from steward.sla.models import BusinessCalendar
+from steward.sla.engine import clock
+from steward.sla.models import BusinessCalendar, SlaPolicy, SlaPolicyVersion
 from steward.sla.services import WEEKDAYS
 
 SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -131,3 +133,78 @@ def due_preview(calendar: BusinessCalendar, *, start: dt.datetime, hours: float)
     cal = engine_calendar(calendar, range(start.year - 1, start.year + 3))
     due = engine.add_business_seconds(cal, start, hours * 3600)
     return DuePreview(start=start, hours=hours, due=due, zone=calendar.time_zone)
+
+
+# Policies --------------------------------------------------------------------------------------
+
+
+def policies() -> QuerySet[SlaPolicy]:
+    """Every policy in matching order, with its calendar and targets."""
+    return SlaPolicy.objects.select_related("calendar").prefetch_related("targets", "tiers").order_by("position", "id")
+
+
+def policy_get(*, public_id: Any) -> SlaPolicy:
+    try:
+        return policies().prefetch_related("accounts", "contracts", "versions").get(public_id=public_id)
+    except (SlaPolicy.DoesNotExist, ValueError) as exc:
+        raise NotFound("No such policy.") from exc
+
+
+def target_matrix(policy: SlaPolicy) -> list[dict[str, Any]]:
+    """One row per priority with a cell per target kind: the target (or None), its length in words and
+    whether it counts business hours."""
+    by_key = {(t.priority, t.kind): t for t in policy.targets.all()}
+    rows = []
+    for p in CasePriority:
+        cells = []
+        for k in TargetKind:
+            t = by_key.get((p.value, k.value))
+            business = bool(t and t.mode == "business")
+            cells.append({"kind": k, "target": t, "text": duration_text(t.minutes, business=business) if t else "", "business": business})
+        rows.append({"priority": p, "cells": cells, "resolution": cells[2]})
+    return rows
+
+
+def duration_text(minutes: int, *, business: bool = False) -> str:
+    """A target's length as people say it: "45 min", "4 h", "1 h 30 min"; days ("3 d 2 h", 24 h each)
+    only for around-the-clock targets, since 24 business hours are about three working days."""
+    days, rest = divmod(minutes, 24 * 60) if not business else (0, minutes)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins else ""]
+    return " ".join(p for p in parts if p)
+
+
+def engine_policy(version: SlaPolicyVersion, *, years: Iterable[int]) -> clock.Policy:
+    """One stored version as the clock reads it, on its calendar with the holidays of `years`."""
+    snap = version.snapshot
+    calendar = BusinessCalendar.objects.prefetch_related("closures").get(pk=snap["calendar"])
+    targets = {
+        priority: clock.PriorityTargets(**{kind: clock.Target(int(seconds), mode) for kind, (seconds, mode) in kinds.items()})
+        for priority, kinds in snap["targets"].items()
+    }
+    policy = version.policy
+    return clock.Policy(
+        id=policy.pk, name=policy.name, calendar=engine_calendar(calendar, years), targets=targets,
+        pause_statuses=frozenset(snap["pause_statuses"]), warning_thresholds=tuple(snap["warning_thresholds"]),
+        order=policy.position, active=policy.is_active, is_default=policy.is_default,
+        effective_from=version.effective_from, notify_in_business_hours=snap["notify_in_business_hours"],
+        version=version.number,
+        scope=clock.Scope(
+            account_tiers=frozenset(policy.tiers.values_list("name", flat=True)),
+            account_ids=frozenset(policy.accounts.values_list("pk", flat=True)),
+            contract_ids=frozenset(policy.contracts.values_list("pk", flat=True)),
+            priorities=frozenset(policy.priorities), categories=frozenset(policy.categories),
+        ),
+    )
+
+
+def matching_version(facts: clock.CaseFacts, *, at: dt.datetime) -> SlaPolicyVersion | None:
+    """The current version of the policy that applies to a case with these facts (first match in
+    order, else the default), or None: then the case has no SLA and no deadline is invented."""
+    current = {
+        v.policy_id: v
+        for v in SlaPolicyVersion.objects.filter(policy__is_active=True, number=F("policy__current_version")).select_related("policy")
+    }
+    candidates = [engine_policy(v, years=(at.year,)) for v in current.values()]
+    chosen = clock.match_policy(candidates, facts)
+    return None if chosen is None else current[chosen.id]

@@ -10,17 +10,30 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import holidays as holiday_tables
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
 
+from steward.accounts.models import Account, Tier
+from steward.accounts.selectors import accounts_visible_to
+from steward.contracts.models import Contract
 from steward.core import audit
-from steward.core.errors import PermissionDenied, ValidationFailed
+from steward.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from steward.core.services import apply_fields, check_version, full_clean_or_fail
+from steward.sla.choices import PAUSABLE_STATUSES, CasePriority, TargetKind, TargetMode
 from steward.sla.engine import calendar as engine
-from steward.sla.models import BusinessCalendar, CalendarClosure
+from steward.sla.models import (
+    BusinessCalendar,
+    CalendarClosure,
+    SlaPolicy,
+    SlaPolicyVersion,
+    SlaTarget,
+)
 from steward.users.choices import Role
 from steward.users.models import User
 
@@ -43,7 +56,7 @@ def can_configure_sla(user: User) -> bool:
 
 def _require_configurer(actor: User) -> None:
     if not can_configure_sla(actor):
-        raise PermissionDenied("Only admins, account directors and operations managers change SLA calendars.")
+        raise PermissionDenied("Only admins, account directors and operations managers change the SLA set-up.")
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
@@ -158,10 +171,19 @@ def calendar_update(
     return calendar
 
 
+class CalendarInUse(ApplicationError):
+    """The calendar cannot go: policies measure their targets on it."""
+
+    status_code = 409
+
+
 @transaction.atomic
 def calendar_delete(*, actor: User, calendar: BusinessCalendar) -> None:
-    """Delete a calendar with its closures."""
+    """Delete a calendar with its closures, unless a policy uses it."""
     _require_configurer(actor)
+    users = list(calendar.policies.order_by("position").values_list("name", flat=True))
+    if users:
+        raise CalendarInUse(f"Policies use this calendar ({', '.join(users)}): move them to another calendar first, or deactivate it.")
     before = _snapshot(calendar)
     audit.record(actor=actor, action="delete", instance=calendar, before=before, after=None)
     calendar.delete()
@@ -201,3 +223,255 @@ def closure_remove(*, actor: User, closure: CalendarClosure) -> None:
         after=None,
     )
     closure.delete()
+
+
+# Policies --------------------------------------------------------------------------------------
+
+POLICY_FIELDS = frozenset(
+    {
+        "name", "description", "calendar", "is_active", "is_default", "priorities", "categories",
+        "pause_statuses", "warning_thresholds", "attainment_goal", "notify_in_business_hours",
+    }
+)
+MAX_TARGET_MINUTES = 366 * 24 * 60
+MAX_CATEGORIES = 30
+
+
+class PolicyInUse(ApplicationError):
+    """The policy cannot go: cases were measured under it."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    """One target as a page or the API gives it: a priority, a kind, minutes and a mode."""
+
+    priority: str
+    kind: str
+    minutes: int
+    mode: str = TargetMode.BUSINESS
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The accounts, tiers and contracts a policy is limited to (None: leave as it is)."""
+
+    tiers: Sequence[Tier] | None = None
+    accounts: Sequence[Account] | None = None
+    contracts: Sequence[Contract] | None = None
+
+
+def _clean_targets(targets: Sequence[TargetInput]) -> list[TargetInput]:
+    seen: set[tuple[str, str]] = set()
+    clean = []
+    for row, t in enumerate(targets, start=1):
+        where = f"Target {row}"
+        if t.priority not in CasePriority.values:
+            raise _invalid("targets", f"{where}: priority must be one of {', '.join(CasePriority.values)}.")
+        if t.kind not in TargetKind.values:
+            raise _invalid("targets", f"{where}: kind must be one of {', '.join(TargetKind.values)}.")
+        where = f"{CasePriority(t.priority).label} {TargetKind(t.kind).label.lower()}"
+        if t.mode not in TargetMode.values:
+            raise _invalid("targets", f"{where}: mode must be one of {', '.join(TargetMode.values)}.")
+        if not isinstance(t.minutes, int) or isinstance(t.minutes, bool) or not 0 < t.minutes <= MAX_TARGET_MINUTES:
+            raise _invalid("targets", f"{where}: give a duration between 1 minute and 366 days.")
+        if (t.priority, t.kind) in seen:
+            raise _invalid("targets", f"{where}: given twice.")
+        seen.add((t.priority, t.kind))
+        clean.append(t)
+    if not clean:
+        raise _invalid("targets", "Give at least one target, e.g. the resolution time of each priority.")
+    return clean
+
+
+def _check_policy(policy: SlaPolicy, scope_given: bool) -> None:
+    if not policy.calendar_id:
+        raise _invalid("calendar", "Choose the calendar the targets are measured on.")
+    if not BusinessCalendar.objects.filter(pk=policy.calendar_id, is_active=True).exists():
+        raise _invalid("calendar", "Choose an active calendar.")
+    thresholds = policy.warning_thresholds
+    if not isinstance(thresholds, list) or any(not isinstance(t, int) or isinstance(t, bool) or not 0 < t < 100 for t in thresholds) or len(thresholds) > 5:
+        raise _invalid("warning_thresholds", "Give up to five warning thresholds, whole percentages between 1 and 99.")
+    policy.warning_thresholds = sorted(set(thresholds))
+    pauses = policy.pause_statuses if isinstance(policy.pause_statuses, list) else None
+    if pauses is None or any(p not in PAUSABLE_STATUSES for p in pauses):
+        allowed = ", ".join(str(p) for p in PAUSABLE_STATUSES)
+        raise _invalid("pause_statuses", f"Pause statuses are among {allowed}.")
+    policy.pause_statuses = sorted(set(pauses))
+    priorities = policy.priorities if isinstance(policy.priorities, list) else None
+    if priorities is None or any(p not in CasePriority.values for p in priorities):
+        raise _invalid("priorities", f"Priorities are among {', '.join(CasePriority.values)}.")
+    policy.priorities = [p for p in CasePriority.values if p in priorities]
+    categories = policy.categories if isinstance(policy.categories, list) else None
+    if categories is None or len(categories) > MAX_CATEGORIES or any(not isinstance(c, str) or not c.strip() or len(c) > 60 for c in categories):
+        raise _invalid("categories", f"Give up to {MAX_CATEGORIES} category names of at most 60 characters.")
+    policy.categories = sorted({c.strip() for c in categories})
+    if policy.is_default and (policy.priorities or policy.categories or scope_given):
+        raise _invalid("is_default", "The default policy covers every case no other policy matches: leave its scope empty.")
+
+
+def _check_scope(actor: User, scope: Scope) -> None:
+    visible = accounts_visible_to(actor)
+    if scope.accounts and visible.filter(pk__in=[a.pk for a in scope.accounts]).count() != len({a.pk for a in scope.accounts}):
+        raise _invalid("accounts", "Choose accounts of your portfolio.")
+    if scope.contracts and visible.filter(pk__in=[c.account_id for c in scope.contracts]).count() != len({c.account_id for c in scope.contracts}):
+        raise _invalid("contracts", "Choose contracts of accounts in your portfolio.")
+
+
+def _store_scope(policy: SlaPolicy, scope: Scope) -> None:
+    if scope.tiers is not None:
+        policy.tiers.set(scope.tiers)
+    if scope.accounts is not None:
+        policy.accounts.set(scope.accounts)
+    if scope.contracts is not None:
+        policy.contracts.set(scope.contracts)
+
+
+def _has_scope(policy: SlaPolicy, scope: Scope) -> bool:
+    """Whether the policy will be limited to some tiers, accounts or contracts after this change."""
+    if policy.pk is None:
+        return bool(scope.tiers or scope.accounts or scope.contracts)
+    return any(
+        bool(given) if given is not None else related.exists()
+        for given, related in ((scope.tiers, policy.tiers), (scope.accounts, policy.accounts), (scope.contracts, policy.contracts))
+    )
+
+
+def _store_targets(policy: SlaPolicy, targets: list[TargetInput]) -> None:
+    policy.targets.all().delete()
+    SlaTarget.objects.bulk_create(
+        [SlaTarget(policy=policy, priority=t.priority, kind=t.kind, minutes=t.minutes, mode=t.mode) for t in targets]
+    )
+
+
+def clock_snapshot(policy: SlaPolicy) -> dict[str, Any]:
+    """Everything the clock reads from a policy, as stored in a version."""
+    targets: dict[str, dict[str, list[Any]]] = {}
+    for t in policy.targets.order_by("priority", "kind"):
+        targets.setdefault(t.priority, {})[t.kind] = [t.minutes * 60, t.mode]
+    return {
+        "calendar": policy.calendar_id,
+        "targets": targets,
+        "pause_statuses": list(policy.pause_statuses),
+        "warning_thresholds": list(policy.warning_thresholds),
+        "notify_in_business_hours": policy.notify_in_business_hours,
+    }
+
+
+def _version_if_changed(policy: SlaPolicy, actor: User, now: dt.datetime) -> SlaPolicyVersion | None:
+    """A new version when what the clock reads changed (or the policy has none yet)."""
+    snapshot = clock_snapshot(policy)
+    latest = policy.versions.order_by("-number").first()
+    if latest is not None and latest.snapshot == snapshot:
+        return None
+    number = (latest.number if latest else 0) + 1
+    version = SlaPolicyVersion.objects.create(policy=policy, number=number, effective_from=now, snapshot=snapshot, created_by=actor)
+    SlaPolicy.objects.filter(pk=policy.pk).update(current_version=number)
+    policy.current_version = number
+    return version
+
+
+def _policy_snapshot(policy: SlaPolicy) -> dict[str, Any]:
+    data = audit.snapshot(policy, exclude=("created_at", "updated_at", "version"))
+    data["targets"] = clock_snapshot(policy)["targets"]
+    data["tiers"] = sorted(policy.tiers.values_list("name", flat=True))
+    data["accounts"] = sorted(str(a) for a in policy.accounts.values_list("public_id", flat=True))
+    data["contracts"] = sorted(policy.contracts.values_list("number", flat=True))
+    return data
+
+
+def _refuse_second_default(policy: SlaPolicy) -> None:
+    if policy.is_default and policy.is_active and SlaPolicy.objects.filter(is_default=True, is_active=True).exclude(pk=policy.pk).exists():
+        raise _invalid("is_default", "Another active policy is the default; there is one default.")
+
+
+@transaction.atomic
+def policy_create(
+    *, actor: User, data: Mapping[str, Any], targets: Sequence[TargetInput], scope: Scope = Scope(), now: dt.datetime | None = None
+) -> SlaPolicy:
+    """Add a policy after the others (version 1 comes into force now)."""
+    _require_configurer(actor)
+    now = now or timezone.now()
+    policy = SlaPolicy()
+    apply_fields(policy, _strip(data), allowed=POLICY_FIELDS)
+    clean_targets = _clean_targets(targets)
+    _check_policy(policy, _has_scope(policy, scope))
+    _check_scope(actor, scope)
+    _refuse_second_default(policy)
+    last = SlaPolicy.objects.order_by("-position").values_list("position", flat=True).first()
+    policy.position = (last or 0) + 1
+    full_clean_or_fail(policy, exclude=["public_id", "current_version"])
+    policy.save()
+    _store_scope(policy, scope)
+    _store_targets(policy, clean_targets)
+    _version_if_changed(policy, actor, now)
+    audit.record(actor=actor, action="create", instance=policy, before=None, after=_policy_snapshot(policy), now=now)
+    return policy
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    actor: User,
+    policy: SlaPolicy,
+    data: Mapping[str, Any],
+    targets: Sequence[TargetInput] | None = None,
+    scope: Scope = Scope(),
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> SlaPolicy:
+    """Change a policy. A change the clock reads (calendar, targets, pauses, thresholds) starts a new
+    version from `now`; cases already running stay on theirs unless they are re-evaluated."""
+    _require_configurer(actor)
+    now = now or timezone.now()
+    policy = SlaPolicy.objects.select_for_update().get(pk=policy.pk)
+    check_version(policy, expected_version)
+    before = _policy_snapshot(policy)
+    apply_fields(policy, _strip(data), allowed=POLICY_FIELDS)
+    clean_targets = _clean_targets(targets) if targets is not None else None
+    _check_policy(policy, _has_scope(policy, scope))
+    _check_scope(actor, scope)
+    _refuse_second_default(policy)
+    full_clean_or_fail(policy)
+    policy.save()
+    _store_scope(policy, scope)
+    if clean_targets is not None:
+        _store_targets(policy, clean_targets)
+    after = _policy_snapshot(policy)
+    if after == before:
+        return policy
+    SlaPolicy.objects.filter(pk=policy.pk).update(version=policy.version + 1)
+    policy.version += 1
+    _version_if_changed(policy, actor, now)
+    audit.record(actor=actor, action="update", instance=policy, before=before, after=_policy_snapshot(policy), now=now)
+    return policy
+
+
+@transaction.atomic
+def policy_move(*, actor: User, policy: SlaPolicy, direction: int) -> None:
+    """Swap a policy with its neighbour in matching order (-1: earlier, +1: later)."""
+    _require_configurer(actor)
+    policies = list(SlaPolicy.objects.select_for_update().order_by("position", "id"))
+    index = next(i for i, p in enumerate(policies) if p.pk == policy.pk)
+    other = index + (1 if direction > 0 else -1)
+    if not 0 <= other < len(policies):
+        return
+    policies[index], policies[other] = policies[other], policies[index]
+    for position, p in enumerate(policies, start=1):
+        if p.position != position:
+            SlaPolicy.objects.filter(pk=p.pk).update(position=position)
+    audit.record(actor=actor, action="reorder", instance=policy, before=None, after={"order": [p.name for p in policies]})
+
+
+@transaction.atomic
+def policy_delete(*, actor: User, policy: SlaPolicy) -> None:
+    """Delete a policy no case was measured under; otherwise deactivate it instead."""
+    _require_configurer(actor)
+    before = _policy_snapshot(policy)
+    try:
+        with transaction.atomic():
+            policy.delete()
+    except ProtectedError as exc:
+        raise PolicyInUse("Cases were measured under this policy: deactivate it instead.") from exc
+    audit.record(actor=actor, action="delete", instance=policy, before=before, after=None)

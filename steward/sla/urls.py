@@ -11,4 +11,10 @@ urlpatterns = [
     path("sla/calendars/<uuid:public_id>/delete/", views.calendar_delete, name="calendar_delete"),
     path("sla/calendars/<uuid:public_id>/closures/", views.closure_add, name="closure_add"),
     path("sla/calendars/<uuid:public_id>/closures/<uuid:closure_id>/remove/", views.closure_remove, name="closure_remove"),
+    path("sla/policies/", views.policy_list, name="policies"),
+    path("sla/policies/new/", views.policy_create, name="policy_create"),
+    path("sla/policies/<uuid:public_id>/", views.policy_detail, name="policy"),
+    path("sla/policies/<uuid:public_id>/edit/", views.policy_edit, name="policy_edit"),
+    path("sla/policies/<uuid:public_id>/move/", views.policy_move, name="policy_move"),
+    path("sla/policies/<uuid:public_id>/delete/", views.policy_delete, name="policy_delete"),
 ]

@@ -1,4 +1,4 @@
-"""SLA set-up pages: business calendars (list, detail with a due-time calculator, edit, closures)."""
+"""SLA set-up pages: business calendars (list, detail with a due-time calculator, edit, closures) and policies."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from steward.accounts.selectors import accounts_visible_to
+from steward.contracts.models import Contract
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from
 from steward.sla import selectors, services
-from steward.sla.forms import CalendarForm, ClosureForm, PreviewForm
-from steward.sla.models import BusinessCalendar, CalendarClosure
+from steward.sla.choices import TargetKind
+from steward.sla.forms import CalendarForm, ClosureForm, PolicyForm, PreviewForm
+from steward.sla.models import BusinessCalendar, CalendarClosure, SlaPolicy
 
 
 def _calendar_or_404(public_id) -> BusinessCalendar:
@@ -135,3 +138,113 @@ def closure_remove(request, public_id, closure_id):
     services.closure_remove(actor=request.user, closure=closure)
     messages.success(request, f"Closure “{closure.name}” removed.")
     return redirect("sla:calendar", calendar.public_id)
+
+
+# Policies --------------------------------------------------------------------------------------
+
+
+def _policy_or_404(public_id) -> SlaPolicy:
+    try:
+        return selectors.policy_get(public_id=public_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def policy_list(request):
+    """Policies in matching order: the first whose scope matches a case applies, then the default."""
+    rows = [{"policy": p, "matrix": selectors.target_matrix(p)} for p in selectors.policies()]
+    return render(request, "sla/policy_list.html", {
+        "nav": "sla_policies", "rows": rows, "can_configure": services.can_configure_sla(request.user),
+    })
+
+
+def policy_detail(request, public_id):
+    policy = _policy_or_404(public_id)
+    return render(request, "sla/policy_detail.html", {
+        "nav": "sla_policies", "policy": policy, "matrix": selectors.target_matrix(policy), "kinds": TargetKind,
+        "versions": policy.versions.select_related("created_by").order_by("-number"),
+        "accounts": accounts_visible_to(request.user).filter(pk__in=policy.accounts.values("pk")).order_by("name"),
+        "hidden_accounts": policy.accounts.exclude(pk__in=accounts_visible_to(request.user).values("pk")).count(),
+        "can_configure": services.can_configure_sla(request.user),
+    })
+
+
+def _scope_from(form: PolicyForm, user) -> services.Scope | None:
+    """Tiers as ticked; accounts by name and contracts by number among those the user sees."""
+    visible = accounts_visible_to(user)
+    names = [n.strip() for n in (form.cleaned_data.get("accounts") or "").splitlines() if n.strip()]
+    accounts = []
+    for name in names:
+        found = list(visible.filter(name__iexact=name)[:2])
+        if len(found) != 1:
+            form.add_error("accounts", f"“{name}”: {'no account of your portfolio has this name' if not found else 'several accounts have this name'}.")
+        else:
+            accounts.extend(found)
+    numbers = [n.strip() for n in (form.cleaned_data.get("contracts") or "").split(",") if n.strip()]
+    contracts = list(Contract.objects.filter(number__in=numbers, account__in=visible))
+    missing = sorted(set(numbers) - {c.number for c in contracts})
+    if missing:
+        form.add_error("contracts", f"No contract of your portfolio is numbered {', '.join(missing)}.")
+    if form.errors:
+        return None
+    return services.Scope(tiers=list(form.cleaned_data.get("tiers") or []), accounts=accounts, contracts=contracts)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_create(request):
+    _require_configurer(request)
+    form = PolicyForm(request.POST) if request.method == "POST" else PolicyForm()
+    if request.method == "POST" and form.is_valid():
+        scope = _scope_from(form, request.user)
+        if scope is not None:
+            try:
+                policy = services.policy_create(actor=request.user, data=form.data_for_service(), targets=form.targets(), scope=scope)
+                messages.success(request, f"Policy “{policy.name}” added, version 1 in force.")
+                return redirect("sla:policy", policy.public_id)
+            except ApplicationError as exc:
+                form_errors_from(form, exc)
+    return render(request, "sla/policy_form.html", {"nav": "sla_policies", "form": form, "policy": None}, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def policy_edit(request, public_id):
+    _require_configurer(request)
+    policy = _policy_or_404(public_id)
+    form = PolicyForm(request.POST) if request.method == "POST" else PolicyForm.for_policy(policy)
+    if request.method == "POST" and form.is_valid():
+        scope = _scope_from(form, request.user)
+        if scope is not None:
+            try:
+                before = policy.current_version
+                policy = services.policy_update(
+                    actor=request.user, policy=policy, data=form.data_for_service(), targets=form.targets(), scope=scope,
+                    expected_version=form.cleaned_data.get("version"),
+                )
+                if policy.current_version != before:
+                    messages.success(request, f"Saved: version {policy.current_version} is in force from now; cases already running keep the version they started under.")
+                else:
+                    messages.success(request, f"Policy “{policy.name}” saved.")
+                return redirect("sla:policy", policy.public_id)
+            except ApplicationError as exc:
+                form_errors_from(form, exc)
+    return render(request, "sla/policy_form.html", {"nav": "sla_policies", "form": form, "policy": policy}, status=422 if form.errors else 200)
+
+
+@require_POST
+def policy_move(request, public_id):
+    _require_configurer(request)
+    services.policy_move(actor=request.user, policy=_policy_or_404(public_id), direction=-1 if request.POST.get("direction") == "up" else 1)
+    return redirect("sla:policies")
+
+
+@require_POST
+def policy_delete(request, public_id):
+    _require_configurer(request)
+    policy = _policy_or_404(public_id)
+    try:
+        services.policy_delete(actor=request.user, policy=policy)
+        messages.success(request, f"Policy “{policy.name}” deleted.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("sla:policy", policy.public_id)
+    return redirect("sla:policies")

@@ -153,3 +153,10 @@ def test_the_demo_loads_three_calendars_through_the_services():
     assert europe.closures.get().last_day == dt.date(2026, 12, 30)
     assert selectors.week_summary(BusinessCalendar.objects.get(name="24/7 operations")) == "24/7"
     assert AuditEvent.objects.filter(object_type="sla.businesscalendar").count() == 3
+    from steward.sla.engine.clock import CaseFacts
+
+    at = dt.datetime(2026, 11, 22, tzinfo=UTC)
+    assert report.rows["sla_slapolicy"] == 3
+    assert selectors.matching_version(CaseFacts(priority="critical", account_tier="Strategic"), at=at).policy.name == "Critical incidents"
+    assert selectors.matching_version(CaseFacts(priority="high", account_tier="Strategic"), at=at).policy.name == "Strategic accounts"
+    assert selectors.matching_version(CaseFacts(priority="low", account_tier="Growth"), at=at).policy.name == "Standard"

@@ -1,0 +1,42 @@
+"""Fixed vocabularies of service levels: case priorities and statuses, target kinds and modes.
+
+Target kinds and modes carry the engine's own names, so a stored value is what the clock reads.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from steward.sla.engine import clock
+
+
+class CasePriority(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING_ON_CUSTOMER = "waiting_on_customer", "Waiting on customer"
+    WAITING_ON_THIRD_PARTY = "waiting_on_third_party", "Waiting on a third party"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+# Statuses a policy may list as pauses: the case waits on someone other than us.
+PAUSABLE_STATUSES = (CaseStatus.WAITING_ON_CUSTOMER, CaseStatus.WAITING_ON_THIRD_PARTY, CaseStatus.ON_HOLD)
+
+
+class TargetKind(models.TextChoices):
+    FIRST_RESPONSE = clock.FIRST_RESPONSE, "First response"
+    NEXT_RESPONSE = clock.NEXT_RESPONSE, "Next response"
+    RESOLUTION = clock.RESOLUTION, "Resolution"
+
+
+class TargetMode(models.TextChoices):
+    BUSINESS = clock.BUSINESS, "Business hours"
+    CALENDAR = clock.CALENDAR, "Around the clock"
