@@ -9,6 +9,8 @@ from django.db import models
 
 from steward.sla.engine import clock
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 class CasePriority(models.TextChoices):
     CRITICAL = "critical", "Critical"
@@ -40,3 +42,46 @@ class TargetKind(models.TextChoices):
 class TargetMode(models.TextChoices):
     BUSINESS = clock.BUSINESS, "Business hours"
     CALENDAR = clock.CALENDAR, "Around the clock"
+
+
+class CaseType(models.TextChoices):
+    COMPLAINT = "complaint", "Complaint"
+    ISSUE = "issue", "Issue"
+    REQUEST = "request", "Request"
+    QUESTION = "question", "Question"
+
+
+class CaseChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone"
+    PORTAL = "portal", "Portal"
+    CHAT = "chat", "Chat"
+    MEETING = "meeting", "Meeting"
+
+
+OPEN_CASE_STATUSES = (
+    CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.WAITING_ON_CUSTOMER, CaseStatus.WAITING_ON_THIRD_PARTY, CaseStatus.ON_HOLD,
+)
+
+
+class CaseEventKind(models.TextChoices):
+    """The clock's event kinds, and internal notes (which the clock ignores)."""
+
+    CREATED = clock.CREATED, "Opened"
+    STATUS_CHANGED = clock.STATUS_CHANGED, "Status changed"
+    PUBLIC_REPLY = clock.PUBLIC_REPLY, "Reply to the customer"
+    CUSTOMER_REPLY = clock.CUSTOMER_REPLY, "Customer replied"
+    PRIORITY_CHANGED = clock.PRIORITY_CHANGED, "Priority changed"
+    CATEGORY_CHANGED = clock.CATEGORY_CHANGED, "Category changed"
+    RESOLVED = clock.RESOLVED, "Resolved"
+    REOPENED = clock.REOPENED, "Reopened"
+    CLOSED = clock.CLOSED, "Closed"
+    INTERNAL_NOTE = "internal_note", "Internal note"
+
+
+class TargetStatus(models.TextChoices):
+    NOT_STARTED = clock.NOT_STARTED, "Not started"
+    RUNNING = clock.RUNNING, "Running"
+    PAUSED = clock.PAUSED, "Paused"
+    MET = clock.MET, "Met"
+    BREACHED = clock.BREACHED, "Breached"

@@ -9,9 +9,9 @@ from typing import Any
 from django import forms
 
 from steward.accounts.models import Tier
-from steward.sla.choices import PAUSABLE_STATUSES, CasePriority, TargetKind, TargetMode
+from steward.sla.choices import PAUSABLE_STATUSES, WEEKDAYS, CasePriority, TargetKind, TargetMode
 from steward.sla.models import BusinessCalendar, SlaPolicy
-from steward.sla.services import WEEKDAYS, TargetInput, country_names, holiday_countries, time_zones
+from steward.sla.services import TargetInput, country_names, holiday_countries, time_zones
 
 DAY_FIELDS = tuple(f"day_{n}" for n in range(7))
 

@@ -12,7 +12,17 @@ from django.conf import settings
 from django.db import models
 
 from steward.core.models import TimeStampedModel, VersionedModel
-from steward.sla.choices import CasePriority, CaseStatus, TargetKind, TargetMode
+from steward.sla.choices import (
+    OPEN_CASE_STATUSES,
+    CaseChannel,
+    CaseEventKind,
+    CasePriority,
+    CaseStatus,
+    CaseType,
+    TargetKind,
+    TargetMode,
+    TargetStatus,
+)
 
 
 def default_week() -> list[list[str]]:
@@ -165,3 +175,91 @@ class SlaPolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} v{self.number}"
+
+
+class Case(VersionedModel):
+    """A customer's complaint, issue, request or question, measured against the SLA policy that applied
+    when it was opened (`policy_version`; none means "no SLA"). The SLA summary fields are kept by
+    `services.case_recompute` from the event log, so lists sort and filter on them."""
+
+    number = models.CharField(max_length=20, unique=True)
+    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="cases")
+    contact = models.ForeignKey("accounts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    contract = models.ForeignKey("contracts.Contract", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    case_type = models.CharField(max_length=10, choices=CaseType.choices, default=CaseType.ISSUE)
+    category = models.CharField(max_length=60, blank=True)
+    priority = models.CharField(max_length=10, choices=CasePriority.choices, default=CasePriority.MODERATE)
+    channel = models.CharField(max_length=10, choices=CaseChannel.choices, default=CaseChannel.EMAIL)
+    status = models.CharField(max_length=24, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases")
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    policy_version = models.ForeignKey(SlaPolicyVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="cases")
+    sla_breached = models.BooleanField(default=False)
+    sla_next_due = models.DateTimeField(null=True, blank=True, help_text="The soonest due time of a running target.")
+    sla_computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-opened_at"], name="case_account_opened_idx"),
+            models.Index(fields=["status", "sla_next_due"], name="case_status_due_idx"),
+            models.Index(fields=["owner", "status"], name="case_owner_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_CASE_STATUSES
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's history, in the order it happened: what the clock reads, and notes."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=CaseEventKind.choices)
+    status = models.CharField(max_length=24, blank=True)
+    priority = models.CharField(max_length=10, blank=True)
+    category = models.CharField(max_length=60, blank=True)
+    body = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at", "id"], name="case_event_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseTarget(models.Model):
+    """Where one SLA target of a case stands, as the clock last computed it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_targets")
+    name = models.CharField(max_length=16, choices=TargetKind.choices)
+    status = models.CharField(max_length=12, choices=TargetStatus.choices)
+    target_seconds = models.PositiveIntegerField()
+    mode = models.CharField(max_length=10, choices=TargetMode.choices)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    elapsed_seconds = models.FloatField(default=0)
+    paused_seconds = models.FloatField(default=0)
+    percent_used = models.FloatField(default=0)
+    warning_level = models.PositiveSmallIntegerField(default=0)
+    breaches = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["case", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "name"], name="one_state_per_case_target")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.name} {self.status}"

@@ -13,14 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_tables
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, QuerySet
 
+from steward.accounts.selectors import accounts_visible_to, sees_every_account
 from steward.core.errors import NotFound
-from steward.sla.choices import CasePriority, TargetKind
+from steward.sla.choices import WEEKDAYS, CasePriority, TargetKind
 from steward.sla.engine import calendar as engine
 from steward.sla.engine import clock
-from steward.sla.models import BusinessCalendar, SlaPolicy, SlaPolicyVersion
-from steward.sla.services import WEEKDAYS
+from steward.sla.models import BusinessCalendar, Case, CaseEvent, SlaPolicy, SlaPolicyVersion
 
 SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DASH = "\u2013"  # an en dash between days and times, as in print
@@ -208,3 +209,33 @@ def matching_version(facts: clock.CaseFacts, *, at: dt.datetime) -> SlaPolicyVer
     candidates = [engine_policy(v, years=(at.year,)) for v in current.values()]
     chosen = clock.match_policy(candidates, facts)
     return None if chosen is None else current[chosen.id]
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """Cases of the accounts the user sees."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if sees_every_account(user):
+        return Case.objects.all()
+    return Case.objects.filter(account__in=accounts_visible_to(user))
+
+
+def case_get(*, user: Any, public_id: Any) -> Case:
+    """One visible case with what its page shows, or NotFound (also for someone else's)."""
+    try:
+        return (
+            cases_visible_to(user)
+            .select_related("account__tier", "contact", "owner", "order", "contract", "policy_version__policy__calendar")
+            .prefetch_related("sla_targets")
+            .get(public_id=public_id)
+        )
+    except (Case.DoesNotExist, ValueError, ValidationError) as exc:
+        raise NotFound("No such case.") from exc
+
+
+def case_timeline(case: Case) -> list[CaseEvent]:
+    """The case's history, newest first, with who did what."""
+    return list(case.events.select_related("actor").order_by("-at", "-id"))

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 import holidays as holiday_tables
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
@@ -25,11 +25,27 @@ from steward.contracts.models import Contract
 from steward.core import audit
 from steward.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from steward.core.services import apply_fields, check_version, full_clean_or_fail
-from steward.sla.choices import PAUSABLE_STATUSES, CasePriority, TargetKind, TargetMode
+from steward.sla import selectors
+from steward.sla.choices import (
+    OPEN_CASE_STATUSES,
+    PAUSABLE_STATUSES,
+    WEEKDAYS,
+    CaseChannel,
+    CaseEventKind,
+    CasePriority,
+    CaseStatus,
+    CaseType,
+    TargetKind,
+    TargetMode,
+)
 from steward.sla.engine import calendar as engine
+from steward.sla.engine import clock
 from steward.sla.models import (
     BusinessCalendar,
     CalendarClosure,
+    Case,
+    CaseEvent,
+    CaseTarget,
     SlaPolicy,
     SlaPolicyVersion,
     SlaTarget,
@@ -40,7 +56,6 @@ from steward.users.models import User
 CALENDAR_FIELDS = frozenset(
     {"name", "description", "time_zone", "always_open", "week", "holiday_country", "holiday_subdivision", "is_active"}
 )
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_WINDOWS_A_DAY = 6
 MAX_CLOSURE_DAYS = 366
 
@@ -475,3 +490,257 @@ def policy_delete(*, actor: User, policy: SlaPolicy) -> None:
     except ProtectedError as exc:
         raise PolicyInUse("Cases were measured under this policy: deactivate it instead.") from exc
     audit.record(actor=actor, action="delete", instance=policy, before=before, after=None)
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+CASE_FIELDS = frozenset({"subject", "description", "case_type", "category", "priority", "channel", "contact", "order", "contract", "owner"})
+
+
+class CaseStateError(ApplicationError):
+    """The action does not fit the case's status (e.g. replying on a closed case)."""
+
+    status_code = 409
+
+
+def can_work_on_case(user: User, case: Case) -> bool:
+    """Anyone who sees the case's account may work on it, except read-only roles."""
+    if user.is_read_only or not user.is_active:
+        return False
+    return accounts_visible_to(user).filter(pk=case.account_id).exists()
+
+
+def _require_case_writer(actor: User, account: Account) -> None:
+    if actor.is_read_only or not actor.is_active:
+        raise PermissionDenied("Your role is read-only: you cannot work on cases.")
+    if not accounts_visible_to(actor).filter(pk=account.pk).exists():
+        raise PermissionDenied("You can only work on cases of accounts in your portfolio.")
+
+
+def _locked_case(case: Case) -> Case:
+    """Re-read under a row lock: two people acting on one case act one after the other."""
+    return Case.objects.select_for_update(of=("self",)).select_related("account__tier", "policy_version__policy").get(pk=case.pk)
+
+
+def _check_case(case: Case) -> None:
+    if not (case.subject or "").strip():
+        raise _invalid("subject", "Say what the case is about.")
+    for name, choices in (("priority", CasePriority), ("case_type", CaseType), ("channel", CaseChannel)):
+        if getattr(case, name) not in choices.values:
+            raise _invalid(name, f"Choose one of {', '.join(choices.values)}.")
+    for name in ("contact", "order", "contract"):
+        related = getattr(case, name)
+        if related is not None and related.account_id != case.account_id:
+            raise _invalid(name, f"Choose a {name} of this account.")
+    if case.owner_id and not User.objects.filter(pk=case.owner_id, is_active=True).exists():
+        raise _invalid("owner", "Choose an active colleague.")
+
+
+def _next_case_number(year: int) -> str:
+    prefix = f"CS-{year}-"
+    last = Case.objects.filter(number__startswith=prefix).order_by("-number").values_list("number", flat=True).first()
+    return f"{prefix}{(int(last.removeprefix(prefix)) + 1) if last else 1:06d}"
+
+
+def _facts(case: Case) -> clock.CaseFacts:
+    return clock.CaseFacts(
+        account_id=case.account_id, account_tier=case.account.tier.name if case.account.tier_id else None,
+        contract_id=case.contract_id, priority=case.priority, category=case.category or None,
+    )
+
+
+def _append(case: Case, kind: str, *, at: dt.datetime, actor: User | None, **fields: Any) -> CaseEvent:
+    """Add to the log; an event never goes before the last one (the clock reads the log in order)."""
+    last = case.events.order_by("-at", "-id").values_list("at", flat=True).first()
+    if last is not None and at < last:
+        raise _invalid("at", f"The case's last event was at {last:%Y-%m-%d %H:%M} UTC; a new one cannot come before it.")
+    return CaseEvent.objects.create(case=case, kind=kind, at=at, actor=actor, **fields)
+
+
+@transaction.atomic
+def case_open(*, actor: User, account: Account, data: Mapping[str, Any], now: dt.datetime | None = None) -> Case:
+    """Open a case on a visible account: the first matching policy's current version applies from now."""
+    _require_case_writer(actor, account)
+    now = now or timezone.now()
+    case = Case(account=account, owner=actor, opened_at=now, status=CaseStatus.NEW)
+    apply_fields(case, _strip(data), allowed=CASE_FIELDS)
+    _check_case(case)
+    case.category = (case.category or "").strip()
+    case.policy_version = selectors.matching_version(_facts(case), at=now)
+    for attempt in range(5):
+        case.number = _next_case_number(now.year)
+        full_clean_or_fail(case, exclude=["public_id", "policy_version"])
+        try:
+            with transaction.atomic():
+                case.save()
+            break
+        except IntegrityError:
+            case.pk = None
+            if attempt == 4:
+                raise
+    CaseEvent.objects.create(
+        case=case, kind=CaseEventKind.CREATED, at=now, actor=actor, status=case.status, priority=case.priority,
+        category=case.category, body=case.description,
+    )
+    case_recompute(case, now=now)
+    audit.record(actor=actor, action="create", instance=case, before=None, after=_case_snapshot(case), account_id=account.pk, now=now)
+    return case
+
+
+def _case_snapshot(case: Case) -> dict[str, Any]:
+    data = audit.snapshot(case, exclude=("created_at", "updated_at", "version", "sla_computed_at", "sla_next_due", "description"))
+    data["policy"] = str(case.policy_version) if case.policy_version_id else "no SLA"
+    return data
+
+
+def _open_for_work(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise CaseStateError("The case is closed; open a new case (and link it) instead.")
+
+
+@transaction.atomic
+def case_reply(*, actor: User, case: Case, body: str, public: bool = True, now: dt.datetime | None = None) -> CaseEvent:
+    """A public reply to the customer (it meets a response target) or an internal note (the clock ignores it)."""
+    _require_case_writer(actor, case.account)
+    case = _locked_case(case)
+    _open_for_work(case)
+    now = now or timezone.now()
+    body = (body or "").strip()
+    if not body:
+        raise _invalid("body", "Write the reply." if public else "Write the note.")
+    kind = CaseEventKind.PUBLIC_REPLY if public else CaseEventKind.INTERNAL_NOTE
+    event = _append(case, kind, at=now, actor=actor, body=body)
+    if public and case.status == CaseStatus.NEW:
+        _set_status(case, CaseStatus.OPEN, now=now, actor=actor, quiet=True)
+    _touch(case, now)
+    audit.record(actor=actor, action="reply" if public else "note", instance=case, before=None, after={"public": public}, account_id=case.account_id, now=now)
+    return event
+
+
+@transaction.atomic
+def case_customer_reply(*, actor: User, case: Case, body: str, now: dt.datetime | None = None) -> CaseEvent:
+    """Log what the customer wrote: it may start a next-response target; a case waiting on them resumes."""
+    _require_case_writer(actor, case.account)
+    case = _locked_case(case)
+    _open_for_work(case)
+    now = now or timezone.now()
+    if not (body or "").strip():
+        raise _invalid("body", "Write what the customer said.")
+    event = _append(case, CaseEventKind.CUSTOMER_REPLY, at=now, actor=actor, body=body.strip())
+    if case.status == CaseStatus.WAITING_ON_CUSTOMER:
+        _set_status(case, CaseStatus.OPEN, now=now, actor=actor, quiet=True)
+    _touch(case, now)
+    audit.record(actor=actor, action="customer_reply", instance=case, before=None, after={}, account_id=case.account_id, now=now)
+    return event
+
+
+def _set_status(case: Case, status: str, *, now: dt.datetime, actor: User, quiet: bool = False, note: str = "") -> None:
+    """Log a status change with the kind the clock needs (resolved, reopened, closed or a plain change)."""
+    if status == case.status:
+        return
+    if case.status == CaseStatus.RESOLVED and status in OPEN_CASE_STATUSES:
+        kind = CaseEventKind.REOPENED
+        case.resolved_at = None
+    elif status == CaseStatus.RESOLVED:
+        kind = CaseEventKind.RESOLVED
+        case.resolved_at = now
+    elif status == CaseStatus.CLOSED:
+        kind = CaseEventKind.CLOSED
+        case.closed_at = now
+        case.resolved_at = case.resolved_at or now
+    else:
+        kind = CaseEventKind.STATUS_CHANGED
+    _append(case, kind, at=now, actor=actor, status=status, body=note)
+    case.status = status
+
+
+@transaction.atomic
+def case_change_status(*, actor: User, case: Case, status: str, note: str = "", now: dt.datetime | None = None, expected_version: int | None = None) -> Case:
+    """Move a case: waiting states pause the clock as the policy says, resolving stops it, reopening resumes it."""
+    _require_case_writer(actor, case.account)
+    case = _locked_case(case)
+    check_version(case, expected_version)
+    _open_for_work(case)
+    if status not in CaseStatus.values:
+        raise _invalid("status", f"Choose one of {', '.join(CaseStatus.values)}.")
+    if status == CaseStatus.NEW and case.status != CaseStatus.NEW:
+        raise _invalid("status", "A case cannot go back to new; set it open.")
+    now = now or timezone.now()
+    before = case.status
+    _set_status(case, status, now=now, actor=actor, note=(note or "").strip())
+    _touch(case, now)
+    audit.record(actor=actor, action="status", instance=case, before={"status": before}, after={"status": case.status}, account_id=case.account_id, now=now)
+    return case
+
+
+@transaction.atomic
+def case_change_priority(*, actor: User, case: Case, priority: str, reason: str, now: dt.datetime | None = None) -> Case:
+    """Change the priority with a reason: time already used carries over to the new priority's targets."""
+    _require_case_writer(actor, case.account)
+    case = _locked_case(case)
+    _open_for_work(case)
+    if priority not in CasePriority.values:
+        raise _invalid("priority", f"Choose one of {', '.join(CasePriority.values)}.")
+    if not (reason or "").strip():
+        raise _invalid("reason", "Say why the priority changes.")
+    if priority == case.priority:
+        return case
+    now = now or timezone.now()
+    before = case.priority
+    _append(case, CaseEventKind.PRIORITY_CHANGED, at=now, actor=actor, priority=priority, body=reason.strip())
+    case.priority = priority
+    _touch(case, now)
+    audit.record(actor=actor, action="priority", instance=case, before={"priority": before}, after={"priority": priority, "reason": reason.strip()}, account_id=case.account_id, now=now)
+    return case
+
+
+def _touch(case: Case, now: dt.datetime) -> None:
+    case.version += 1
+    case.save()
+    case_recompute(case, now=now)
+
+
+def _previous_result(case: Case) -> clock.ClockResult | None:
+    """The stored states as the clock's last result, so breaches it recorded are kept (rules c and g)."""
+    rows = list(case.sla_targets.all())
+    if not rows:
+        return None
+    return clock.ClockResult(
+        now=case.sla_computed_at or case.opened_at, no_sla=False, policy_id=None, policy_version=None,
+        targets=tuple(
+            clock.TargetState(
+                name=r.name, status=r.status, target_seconds=r.target_seconds, mode=r.mode, opened_at=r.opened_at, started_at=r.opened_at,
+                due=r.due_at, met_at=r.met_at, breached_at=r.breached_at, elapsed_seconds=r.elapsed_seconds, paused_seconds=r.paused_seconds,
+                percent_used=r.percent_used, warning_level=r.warning_level, breaches=r.breaches,
+            )
+            for r in rows
+        ),
+    )
+
+
+def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
+    """Run the clock over the case's log and store each target's state; the same log and `now` give the
+    same result (idempotent). Breaches stored before are kept."""
+    events = [
+        clock.Event(at=e.at, kind=e.kind, status=e.status or None, priority=e.priority or None, category=e.category or None)
+        for e in case.events.exclude(kind=CaseEventKind.INTERNAL_NOTE).order_by("at", "id")
+    ]
+    policy = None
+    if case.policy_version is not None:
+        policy = selectors.engine_policy(case.policy_version, years=range(case.opened_at.year - 1, now.year + 2))
+    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_previous_result(case))
+    case.sla_targets.all().delete()
+    CaseTarget.objects.bulk_create([
+        CaseTarget(
+            case=case, name=s.name, status=s.status, target_seconds=s.target_seconds, mode=s.mode, opened_at=s.opened_at, due_at=s.due,
+            met_at=s.met_at, breached_at=s.breached_at, elapsed_seconds=s.elapsed_seconds, paused_seconds=s.paused_seconds,
+            percent_used=s.percent_used, warning_level=s.warning_level, breaches=s.breaches,
+        )
+        for s in result.targets
+    ])
+    running = [s.due for s in result.targets if s.status == clock.RUNNING and s.due is not None]
+    Case.objects.filter(pk=case.pk).update(
+        sla_breached=bool(result.breached_targets), sla_next_due=min(running) if running else None, sla_computed_at=now
+    )
+    case.sla_breached, case.sla_next_due, case.sla_computed_at = bool(result.breached_targets), (min(running) if running else None), now
+    return result

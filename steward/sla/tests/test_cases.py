@@ -1,0 +1,125 @@
+"""Cases on the SLA clock: the policy that applies when a case opens, its log, its stored targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from steward.accounts.models import Tier
+from steward.accounts.tests.factories import AccountFactory
+from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
+from steward.sla import selectors, services
+from steward.sla.models import CaseEvent
+from steward.sla.services import Scope, TargetInput
+from steward.users.choices import Role
+from steward.users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+HOUR = 3600
+# Friday 20 November 2026, 17:30 in Berlin (CET, UTC+1) is 16:30 UTC.
+FRIDAY_EVENING = dt.datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def setup(db):
+    admin = UserFactory(role=Role.ADMIN)
+    owner = UserFactory(role=Role.MANAGER)
+    strategic = Tier.objects.get_or_create(name="Strategic", defaults={"rank": 0})[0]
+    account = AccountFactory(owner=owner, tier=strategic, name="Acme Logistics")
+    desk = services.calendar_create(actor=admin, data={"name": "Berlin", "time_zone": "Europe/Berlin", "week": ["09:00-18:00"] * 5 + ["", ""]})
+    policy = services.policy_create(
+        actor=admin, data={"name": "Strategic", "calendar": desk, "pause_statuses": ["waiting_on_customer"]}, scope=Scope(tiers=[strategic]),
+        targets=[TargetInput("high", "first_response", 4 * 60), TargetInput("high", "resolution", 16 * 60)],
+        now=FRIDAY_EVENING - dt.timedelta(days=30),
+    )
+    return admin, owner, account, policy
+
+
+def open_case(owner, account, at=FRIDAY_EVENING, **data):
+    return services.case_open(actor=owner, account=account, data={"subject": "Pallets damaged on arrival", "priority": "high", **data}, now=at)
+
+
+def targets(case):
+    return {t.name: t for t in case.sla_targets.all()}
+
+
+def test_a_case_opened_friday_evening_is_due_monday(setup):
+    _admin, owner, account, policy = setup
+    case = open_case(owner, account)
+    assert case.number == "CS-2026-000001" and case.policy_version.policy == policy
+    first = targets(case)["first_response"]
+    # 30 min on Friday (17:30-18:00), 3 h 30 on Monday from 09:00 -> 12:30 Berlin = 11:30 UTC.
+    assert first.due_at == dt.datetime(2026, 11, 23, 11, 30, tzinfo=UTC) and first.status == "running"
+    # Resolution: 16 h = 0.5 Friday + 9 Monday + 6.5 Tuesday -> Tuesday 15:30 Berlin = 14:30 UTC.
+    assert targets(case)["resolution"].due_at == dt.datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+    assert case.sla_next_due == first.due_at and not case.sla_breached
+    assert [e.kind for e in case.events.all()] == ["created"]
+
+
+def test_a_pause_holds_the_clock_and_a_breach_stays(setup):
+    _admin, owner, account, _policy = setup
+    case = open_case(owner, account)
+    monday = dt.datetime(2026, 11, 23, 9, tzinfo=UTC)  # 10:00 Berlin: 1.5 h of the 4 used
+    services.case_reply(actor=owner, case=case, body="We are on it; can you send photos?", now=monday)
+    case.refresh_from_db()
+    assert targets(case)["first_response"].status == "met" and case.status == "open"
+    services.case_change_status(actor=owner, case=case, status="waiting_on_customer", now=monday)
+    case.refresh_from_db()
+    resolution = targets(case)["resolution"]
+    assert resolution.status == "paused" and resolution.due_at is None and resolution.elapsed_seconds == 1.5 * HOUR
+    # The customer answers on Wednesday 09:00 Berlin: the clock resumes with 14.5 h left -> due Thursday
+    # 14:30 Berlin (9 h Wednesday, 5.5 h Thursday from 09:00) = 13:30 UTC.
+    wednesday = dt.datetime(2026, 11, 25, 8, tzinfo=UTC)
+    services.case_customer_reply(actor=owner, case=case, body="Photos attached", now=wednesday)
+    case.refresh_from_db()
+    assert case.status == "open" and targets(case)["resolution"].due_at == dt.datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
+    # Nothing happens until Friday: the resolution breached on Thursday 13:30 UTC and stays breached
+    # after a later pause and a recompute.
+    friday = dt.datetime(2026, 11, 27, 10, tzinfo=UTC)
+    services.case_change_status(actor=owner, case=case, status="waiting_on_customer", now=friday)
+    case.refresh_from_db()
+    assert targets(case)["resolution"].breached_at == dt.datetime(2026, 11, 26, 13, 30, tzinfo=UTC) and case.sla_breached
+    again = services.case_recompute(case, now=friday)
+    assert again.breached_targets == ("resolution",)
+    assert targets(case)["resolution"].breached_at == dt.datetime(2026, 11, 26, 13, 30, tzinfo=UTC)
+
+
+def test_priority_change_needs_a_reason_and_no_policy_means_no_sla(setup):
+    _admin, owner, account, _policy = setup
+    case = open_case(owner, account)
+    with pytest.raises(ValidationFailed, match="why"):
+        services.case_change_priority(actor=owner, case=case, priority="low", reason=" ")
+    services.case_change_priority(actor=owner, case=case, priority="low", reason="Cosmetic only", now=FRIDAY_EVENING + dt.timedelta(minutes=5))
+    case.refresh_from_db()
+    assert case.priority == "low" and targets(case) == {}  # the policy has no low-priority targets
+    other = AccountFactory(owner=owner, tier=Tier.objects.get_or_create(name="Growth", defaults={"rank": 2})[0])
+    plain = open_case(owner, other)
+    assert plain.policy_version is None and plain.sla_targets.count() == 0 and plain.sla_next_due is None
+
+
+def test_order_of_events_resolve_reopen_close_and_access(setup):
+    _admin, owner, account, _policy = setup
+    case = open_case(owner, account)
+    with pytest.raises(ValidationFailed, match="cannot come before"):
+        services.case_reply(actor=owner, case=case, body="Early", now=FRIDAY_EVENING - dt.timedelta(hours=1))
+    monday = dt.datetime(2026, 11, 23, 10, tzinfo=UTC)
+    services.case_change_status(actor=owner, case=case, status="resolved", now=monday)
+    services.case_change_status(actor=owner, case=case, status="open", now=monday + dt.timedelta(hours=1))
+    services.case_change_status(actor=owner, case=case, status="closed", now=monday + dt.timedelta(hours=2))
+    kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
+    assert kinds == ["created", "resolved", "reopened", "closed"]
+    with pytest.raises(services.CaseStateError):
+        services.case_reply(actor=owner, case=case, body="Late", now=monday + dt.timedelta(hours=3))
+    outsider = UserFactory(role=Role.MANAGER)
+    with pytest.raises(PermissionDenied):
+        open_case(outsider, account)
+    with pytest.raises(NotFound):
+        selectors.case_get(user=outsider, public_id=case.public_id)
+    assert selectors.case_get(user=owner, public_id=case.public_id) == case
+    with pytest.raises(ValidationFailed, match="contact"):
+        from steward.orders.tests.factories import contact
+
+        open_case(owner, account, contact=contact(AccountFactory(owner=owner)))
