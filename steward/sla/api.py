@@ -1,17 +1,19 @@
-"""The SLA set-up over the API: business calendars, their closures, a due-time calculator, and policies."""
+"""Service levels over the API: calendars (with closures and a due-time calculator), policies and cases.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: ninja resolves the paginated operations' query schemas
+from their annotations at import time."""
 
 import datetime as dt
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from steward.accounts.models import Tier
+from steward.accounts.models import Contact, Tier
 from steward.accounts.selectors import accounts_visible_to
 from steward.api.auth import current_user
 from steward.api.conditional import IfMatch, created, expected_version, read
@@ -20,8 +22,10 @@ from steward.api.pagination import LimitOffset, MappedPages
 from steward.api.schemas import Payload, Text, When, optional
 from steward.contracts.models import Contract
 from steward.core.errors import NotFound, ValidationFailed
+from steward.orders.models import Order
 from steward.sla import selectors, services
-from steward.sla.models import BusinessCalendar, CalendarClosure, SlaPolicy
+from steward.sla.choices import OPEN_CASE_STATUSES
+from steward.sla.models import BusinessCalendar, CalendarClosure, Case, SlaPolicy
 from steward.users.models import User
 
 router = Router(tags=["SLA calendars"])
@@ -362,3 +366,211 @@ def policy_versions(request: HttpRequest, public_id: UUID) -> Any:
     """Every version, newest first, with what the clock reads from it."""
     current_user(request)
     return selectors.policy_get(public_id=public_id).versions.order_by("-number")
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+
+class CaseTargetOut(Schema):
+    name: str
+    status: str
+    target_seconds: int
+    mode: str
+    due_at: dt.datetime | None
+    met_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    elapsed_seconds: float
+    paused_seconds: float
+    percent_used: float
+    warning_level: int
+
+
+class CaseOut(Schema):
+    id: UUID = Field(alias="public_id")
+    version: int
+    number: str
+    account_id: UUID
+    subject: str
+    description: str
+    case_type: str
+    category: str
+    priority: str
+    channel: str
+    status: str
+    owner: str
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    policy: str | None = Field(description="The policy and version the case is measured under; null: no SLA.")
+    sla_breached: bool
+    sla_next_due: dt.datetime | None
+    targets: list[CaseTargetOut]
+
+
+class CaseEventOut(Schema):
+    at: dt.datetime
+    kind: str
+    status: str
+    priority: str
+    body: str
+    actor: str | None
+
+
+class CaseQuery(Schema):
+    open_only: bool = Field(True, description="Only cases not yet resolved or closed.")
+    breached: bool | None = Field(None, description="Only cases with (true) or without (false) a breached target.")
+    account_id: UUID | None = None
+
+
+class CaseIn(Payload):
+    account_id: UUID
+    subject: Text
+    description: Text = ""
+    case_type: Text = "issue"
+    category: Text = ""
+    priority: Text = "moderate"
+    channel: Text = "email"
+    contact_id: UUID | None = None
+    order_number: Text | None = None
+    contract_number: Text | None = None
+
+
+class ReplyIn(Payload):
+    body: Text
+    public: bool = Field(True, description="false: an internal note, which the SLA clock ignores.")
+
+
+class CustomerReplyIn(Payload):
+    body: Text
+
+
+class StatusIn(Payload):
+    status: Text
+    note: Text = ""
+
+
+class PriorityIn(Payload):
+    priority: Text
+    reason: Text
+
+
+def _case_out(case: Case) -> dict[str, Any]:
+    return {
+        **{f: getattr(case, f) for f in (
+            "public_id", "version", "number", "subject", "description", "case_type", "category", "priority", "channel", "status",
+            "opened_at", "resolved_at", "closed_at", "sla_breached", "sla_next_due",
+        )},
+        "account_id": case.account.public_id, "owner": str(case.owner),
+        "policy": str(case.policy_version) if case.policy_version_id else None,
+        "targets": list(case.sla_targets.all()),
+    }
+
+
+def _case(request: HttpRequest, public_id: UUID) -> tuple[User, Case]:
+    user = current_user(request)
+    return user, selectors.case_get(user=user, public_id=public_id)
+
+
+@router.get("/cases", response={200: list[CaseOut], 401: ErrorOut, 422: ErrorOut}, tags=["cases"])
+@paginate(LimitOffset)
+def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> Any:
+    """Cases of the accounts you see, soonest SLA due first."""
+    qs = selectors.cases_visible_to(current_user(request)).select_related("account", "owner", "policy_version__policy").prefetch_related("sla_targets")
+    if filters.open_only:
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
+    if filters.breached is not None:
+        qs = qs.filter(sla_breached=filters.breached)
+    if filters.account_id is not None:
+        qs = qs.filter(account__public_id=filters.account_id)
+    return MappedPages(_CasePages(qs.order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id")), _case_out)
+
+
+class _CasePages:
+    def __init__(self, qs: Any) -> None:
+        self.qs = qs
+
+    def count(self) -> int:
+        return int(self.qs.count())
+
+    def __getitem__(self, index: slice) -> list[Case]:
+        return list(self.qs[index])
+
+
+@router.post("/cases", response={201: CaseOut, **RESPONSES}, tags=["cases"])
+def case_open(request: HttpRequest, payload: CaseIn, response: HttpResponse) -> Status:
+    """Open a case on an account you see; the first matching SLA policy's current version applies from now."""
+    user = current_user(request)
+    data = payload.model_dump()
+    account = accounts_visible_to(user).filter(public_id=data.pop("account_id")).first()
+    if account is None:
+        raise NotFound("No such account.")
+    contact_id, order_number, contract_number = data.pop("contact_id"), data.pop("order_number"), data.pop("contract_number")
+    if contact_id:
+        data["contact"] = Contact.objects.filter(public_id=contact_id, account=account).first() or _missing("contact_id", "a contact of this account")
+    if order_number:
+        data["order"] = Order.objects.filter(number=order_number, account=account).first() or _missing("order_number", "an order of this account")
+    if contract_number:
+        data["contract"] = Contract.objects.filter(number=contract_number, account=account).first() or _missing("contract_number", "a contract of this account")
+    case = services.case_open(actor=user, account=account, data=data)
+    response["ETag"] = f'"{case.version}"'
+    response["Location"] = f"{request.path.rstrip('/')}/{case.public_id}"
+    return Status(201, _case_out(selectors.case_get(user=user, public_id=case.public_id)))
+
+
+def _missing(field: str, what: str) -> Any:
+    raise ValidationFailed(f"{field}: choose {what}.", field_errors={field: [f"Choose {what}."]})
+
+
+@router.get("/cases/{public_id}", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_get(request: HttpRequest, public_id: UUID, response: HttpResponse) -> dict[str, Any]:
+    _user, case = _case(request, public_id)
+    response["ETag"] = f'"{case.version}"'
+    return _case_out(case)
+
+
+@router.get("/cases/{public_id}/events", response={200: list[CaseEventOut], **RESPONSES}, tags=["cases"])
+def case_events(request: HttpRequest, public_id: UUID) -> list[dict[str, Any]]:
+    """The case's history, oldest first, internal notes included."""
+    _user, case = _case(request, public_id)
+    return [
+        {"at": e.at, "kind": e.kind, "status": e.status, "priority": e.priority, "body": e.body, "actor": str(e.actor) if e.actor else None}
+        for e in case.events.select_related("actor").order_by("at", "id")
+    ]
+
+
+def _fresh(user: User, case: Case, response: HttpResponse) -> dict[str, Any]:
+    case = selectors.case_get(user=user, public_id=case.public_id)
+    response["ETag"] = f'"{case.version}"'
+    return _case_out(case)
+
+
+@router.post("/cases/{public_id}/replies", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_reply(request: HttpRequest, public_id: UUID, payload: ReplyIn, response: HttpResponse) -> dict[str, Any]:
+    """A reply to the customer (meets a response target) or an internal note."""
+    user, case = _case(request, public_id)
+    services.case_reply(actor=user, case=case, body=payload.body, public=payload.public)
+    return _fresh(user, case, response)
+
+
+@router.post("/cases/{public_id}/customer-replies", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_customer_reply(request: HttpRequest, public_id: UUID, payload: CustomerReplyIn, response: HttpResponse) -> dict[str, Any]:
+    """Log what the customer wrote: it may start a next-response target."""
+    user, case = _case(request, public_id)
+    services.case_customer_reply(actor=user, case=case, body=payload.body)
+    return _fresh(user, case, response)
+
+
+@router.post("/cases/{public_id}/status", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_status(request: HttpRequest, public_id: UUID, payload: StatusIn, response: HttpResponse, if_match: str | None = IfMatch) -> dict[str, Any]:
+    """Move the case (a waiting status may pause the clock; resolved stops it; open again reopens)."""
+    user, case = _case(request, public_id)
+    services.case_change_status(actor=user, case=case, status=payload.status, note=payload.note, expected_version=expected_version(if_match))
+    return _fresh(user, case, response)
+
+
+@router.post("/cases/{public_id}/priority", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_priority(request: HttpRequest, public_id: UUID, payload: PriorityIn, response: HttpResponse) -> dict[str, Any]:
+    """Change the priority, with a reason; time already used carries over."""
+    user, case = _case(request, public_id)
+    services.case_change_priority(actor=user, case=case, priority=payload.priority, reason=payload.reason)
+    return _fresh(user, case, response)

@@ -6,3 +6,9 @@ class SlaConfig(AppConfig):
     label = "sla"
     verbose_name = "Service levels"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from steward.core.extensions import AccountTab, register_account_tab
+        from steward.sla import panels
+
+        register_account_tab(AccountTab(key="cases", label="Cases", url_name="sla:account_cases", order=45, count=panels.open_case_count))

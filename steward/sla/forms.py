@@ -8,10 +8,23 @@ from typing import Any
 
 from django import forms
 
-from steward.accounts.models import Tier
-from steward.sla.choices import PAUSABLE_STATUSES, WEEKDAYS, CasePriority, TargetKind, TargetMode
+from steward.accounts.models import Account, Contact, Tier
+from steward.contracts.models import Contract
+from steward.orders.models import Order
+from steward.sla.choices import (
+    PAUSABLE_STATUSES,
+    WEEKDAYS,
+    CaseChannel,
+    CasePriority,
+    CaseStatus,
+    CaseType,
+    TargetKind,
+    TargetMode,
+)
 from steward.sla.models import BusinessCalendar, SlaPolicy
 from steward.sla.services import TargetInput, country_names, holiday_countries, time_zones
+from steward.users.choices import Role
+from steward.users.models import User
 
 DAY_FIELDS = tuple(f"day_{n}" for n in range(7))
 
@@ -184,3 +197,47 @@ def duration_words(minutes: int, *, business: bool = False) -> str:
     days, rest = divmod(minutes, 1440) if not business else (0, minutes)
     hours, mins = divmod(rest, 60)
     return " ".join(p for p in (f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else "") if p)
+
+
+class CaseForm(forms.Form):
+    """Open a case on an account: what it is about, how urgent, who it concerns."""
+
+    subject = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    case_type = forms.ChoiceField(choices=CaseType.choices, initial=CaseType.ISSUE, label="Type")
+    priority = forms.ChoiceField(choices=CasePriority.choices, initial=CasePriority.MODERATE)
+    channel = forms.ChoiceField(choices=CaseChannel.choices, initial=CaseChannel.EMAIL)
+    category = forms.CharField(max_length=60, required=False, help_text="E.g. delivery, billing, product.")
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False)
+    order = forms.ModelChoiceField(queryset=Order.objects.none(), required=False, help_text="The order it is about, if any.")
+    contract = forms.ModelChoiceField(queryset=Contract.objects.none(), required=False)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, help_text="Empty: you.")
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = Contact.objects.filter(account=account).order_by("last_name", "first_name")
+        self.fields["order"].queryset = Order.objects.filter(account=account).order_by("-ordered_on", "-id")[:100]
+        self.fields["contract"].queryset = Contract.objects.filter(account=account).order_by("-start_on")
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).exclude(role=Role.SPONSOR).order_by("first_name", "last_name")
+
+    def data_for_service(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if data.get("owner") is None:
+            data.pop("owner", None)
+        return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Message")
+    kind = forms.ChoiceField(choices=[("public", "Reply to the customer"), ("note", "Internal note"), ("customer", "Log the customer's reply")], initial="public", widget=forms.RadioSelect, label="This is")
+
+
+class StatusForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    status = forms.ChoiceField(choices=[c for c in CaseStatus.choices if c[0] != CaseStatus.NEW])
+    note = forms.CharField(required=False, max_length=500, label="Note (optional)")
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(choices=CasePriority.choices)
+    reason = forms.CharField(max_length=500, help_text="Time already used carries over to the new priority's targets.")

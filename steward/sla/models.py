@@ -238,6 +238,14 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def status_label(self) -> str:
+        return CaseStatus(self.status).label.lower() if self.status in CaseStatus.values else self.status
+
+    @property
+    def priority_label(self) -> str:
+        return CasePriority(self.priority).label.lower() if self.priority in CasePriority.values else self.priority
+
 
 class CaseTarget(models.Model):
     """Where one SLA target of a case stands, as the clock last computed it."""

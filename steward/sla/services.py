@@ -718,29 +718,79 @@ def _previous_result(case: Case) -> clock.ClockResult | None:
     )
 
 
-def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
-    """Run the clock over the case's log and store each target's state; the same log and `now` give the
-    same result (idempotent). Breaches stored before are kept."""
-    events = [
+def _engine_events(events: Sequence[CaseEvent]) -> list[clock.Event]:
+    return [
         clock.Event(at=e.at, kind=e.kind, status=e.status or None, priority=e.priority or None, category=e.category or None)
-        for e in case.events.exclude(kind=CaseEventKind.INTERNAL_NOTE).order_by("at", "id")
+        for e in events
+        if e.kind != CaseEventKind.INTERNAL_NOTE
     ]
-    policy = None
-    if case.policy_version is not None:
-        policy = selectors.engine_policy(case.policy_version, years=range(case.opened_at.year - 1, now.year + 2))
-    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_previous_result(case))
-    case.sla_targets.all().delete()
-    CaseTarget.objects.bulk_create([
+
+
+def _target_rows(case: Case, result: clock.ClockResult) -> list[CaseTarget]:
+    return [
         CaseTarget(
             case=case, name=s.name, status=s.status, target_seconds=s.target_seconds, mode=s.mode, opened_at=s.opened_at, due_at=s.due,
             met_at=s.met_at, breached_at=s.breached_at, elapsed_seconds=s.elapsed_seconds, paused_seconds=s.paused_seconds,
             percent_used=s.percent_used, warning_level=s.warning_level, breaches=s.breaches,
         )
         for s in result.targets
-    ])
+    ]
+
+
+def _summary(result: clock.ClockResult) -> tuple[bool, dt.datetime | None]:
     running = [s.due for s in result.targets if s.status == clock.RUNNING and s.due is not None]
-    Case.objects.filter(pk=case.pk).update(
-        sla_breached=bool(result.breached_targets), sla_next_due=min(running) if running else None, sla_computed_at=now
-    )
-    case.sla_breached, case.sla_next_due, case.sla_computed_at = bool(result.breached_targets), (min(running) if running else None), now
+    return bool(result.breached_targets), (min(running) if running else None)
+
+
+def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
+    """Run the clock over the case's log and store each target's state; the same log and `now` give the
+    same result (idempotent). Breaches stored before are kept."""
+    policy = None
+    if case.policy_version is not None:
+        policy = selectors.engine_policy(case.policy_version, years=range(case.opened_at.year - 1, now.year + 2))
+    events = _engine_events(list(case.events.order_by("at", "id")))
+    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_previous_result(case))
+    case.sla_targets.all().delete()
+    CaseTarget.objects.bulk_create(_target_rows(case, result))
+    breached, next_due = _summary(result)
+    Case.objects.filter(pk=case.pk).update(sla_breached=breached, sla_next_due=next_due, sla_computed_at=now)
+    case.sla_breached, case.sla_next_due, case.sla_computed_at = breached, next_due, now
     return result
+
+
+def cases_recompute_open(*, now: dt.datetime, chunk: int = 500) -> int:
+    """Bring every open case's SLA state up to `now` (the periodic job): a chunk of cases at a time,
+    their logs and stored states read in two queries, each policy version built once, the new states
+    written in one transaction per chunk. Running it twice gives the same states."""
+    engines: dict[int, clock.Policy] = {}
+    years = range(now.year - 3, now.year + 2)
+    done, last = 0, 0
+    while True:
+        cases = list(
+            Case.objects.filter(pk__gt=last, status__in=OPEN_CASE_STATUSES, policy_version__isnull=False)
+            .select_related("policy_version__policy")
+            .prefetch_related("events", "sla_targets")
+            .order_by("pk")[:chunk]
+        )
+        if not cases:
+            return done
+        last = cases[-1].pk
+        rows: list[CaseTarget] = []
+        summaries: list[Case] = []
+        for case in cases:
+            version = case.policy_version
+            if version is None:  # filtered out by the query; keeps the type checker sure
+                continue
+            if version.pk not in engines:
+                engines[version.pk] = selectors.engine_policy(version, years=years)
+            events = _engine_events(sorted(case.events.all(), key=lambda e: (e.at, e.pk)))
+            result = clock.evaluate_clock(policy=engines[version.pk], events=events, now=now, previous=_previous_result(case))
+            rows.extend(_target_rows(case, result))
+            case.sla_breached, case.sla_next_due = _summary(result)
+            case.sla_computed_at = now
+            summaries.append(case)
+        with transaction.atomic():
+            CaseTarget.objects.filter(case__in=[c.pk for c in cases]).delete()
+            CaseTarget.objects.bulk_create(rows)
+            Case.objects.bulk_update(summaries, ["sla_breached", "sla_next_due", "sla_computed_at"])
+        done += len(cases)

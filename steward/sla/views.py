@@ -6,19 +6,32 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case as Case_
+from django.db.models import F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from steward.accounts.selectors import accounts_visible_to
+from steward.accounts.views import account_tab_context
 from steward.contracts.models import Contract
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from
 from steward.sla import selectors, services
-from steward.sla.choices import TargetKind
-from steward.sla.forms import CalendarForm, ClosureForm, PolicyForm, PreviewForm
-from steward.sla.models import BusinessCalendar, CalendarClosure, SlaPolicy
+from steward.sla.choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus, TargetKind
+from steward.sla.forms import (
+    CalendarForm,
+    CaseForm,
+    ClosureForm,
+    PolicyForm,
+    PreviewForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+)
+from steward.sla.models import BusinessCalendar, CalendarClosure, Case, SlaPolicy
 
 
 def _calendar_or_404(public_id) -> BusinessCalendar:
@@ -248,3 +261,148 @@ def policy_delete(request, public_id):
         messages.error(request, exc.message)
         return redirect("sla:policy", policy.public_id)
     return redirect("sla:policies")
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+CASE_PAGE_SIZE = 25
+CASE_SORTS = {
+    "due": (F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id"),
+    "-opened": ("-opened_at", "-id"),
+    "opened": ("opened_at", "id"),
+    "priority": ("priority_rank", "-opened_at", "-id"),
+}
+CASE_VIEWS = {"open": "Open", "breached": "Breached", "mine": "Mine, open", "all": "All"}
+
+
+def _case_or_404(request, public_id) -> Case:
+    try:
+        return selectors.case_get(user=request.user, public_id=public_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _filtered_cases(request):
+    qs = selectors.cases_visible_to(request.user).select_related("account", "owner")
+    view = request.GET.get("view", "open") if request.GET.get("view", "open") in CASE_VIEWS else "open"
+    if view in ("open", "mine", "breached"):
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
+    if view == "mine":
+        qs = qs.filter(owner=request.user)
+    if view == "breached":
+        qs = qs.filter(sla_breached=True)
+    if request.GET.get("priority") in CasePriority.values:
+        qs = qs.filter(priority=request.GET["priority"])
+    term = (request.GET.get("q") or "").strip()
+    if term:
+        qs = qs.filter(Q(number__icontains=term) | Q(subject__icontains=term) | Q(account__name__icontains=term))
+    sort = request.GET.get("sort", "due") if request.GET.get("sort", "due") in CASE_SORTS else "due"
+    ranks = [When(priority=p, then=Value(i)) for i, p in enumerate(CasePriority.values)]
+    qs = qs.annotate(priority_rank=Case_(*ranks, default=Value(9), output_field=IntegerField())).order_by(*CASE_SORTS[sort])
+    return qs, view, sort, term
+
+
+def case_list(request):
+    """Cases the user sees, soonest SLA due first: what to work on next."""
+    qs, view, sort, term = _filtered_cases(request)
+    page = Paginator(qs, CASE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "sla/case_list.html", {
+        "nav": "cases", "page": page, "view": view, "views": CASE_VIEWS, "sort": sort, "q": term,
+        "priority": request.GET.get("priority", ""), "priorities": CasePriority.choices, "now": timezone.now(),
+        "page_query": _without_page(request),
+    })
+
+
+def _without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@require_http_methods(["GET", "POST"])
+def case_create(request, account_id):
+    context = account_tab_context(request, account_id, "cases")
+    account = context["account"]
+    if request.user.is_read_only:
+        raise Http404
+    form = CaseForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_open(actor=request.user, account=account, data=form.data_for_service())
+            sla = "no SLA applies" if case.policy_version is None else f"measured under {case.policy_version}"
+            messages.success(request, f"Case {case.number} opened, {sla}.")
+            return redirect("sla:case", case.public_id)
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+    return render(request, "sla/case_form.html", {**context, "form": form}, status=422 if form.errors else 200)
+
+
+def case_detail(request, public_id):
+    """A case: its SLA targets (due, met, breached, paused), the conversation and its history."""
+    case = _case_or_404(request, public_id)
+    zone = ZoneInfo(case.policy_version.policy.calendar.time_zone) if case.policy_version_id else None
+    return render(request, "sla/case_detail.html", {
+        "nav": "cases", "case": case, "targets": _target_rows(case), "timeline": selectors.case_timeline(case), "zone": zone,
+        "can_work": services.can_work_on_case(request.user, case) and case.status != "closed",
+        "reply_form": ReplyForm(), "status_form": StatusForm(initial={"version": case.version, "status": case.status if case.status != "new" else "open"}),
+        "priority_form": PriorityForm(initial={"priority": case.priority}), "now": timezone.now(),
+    })
+
+
+def _target_rows(case: Case) -> list[dict]:
+    order = {k.value: i for i, k in enumerate(TargetKind)}
+    rows = []
+    for t in sorted(case.sla_targets.all(), key=lambda t: order.get(t.name, 9)):
+        rows.append({
+            "t": t, "label": TargetKind(t.name).label, "target": selectors.duration_text(t.target_seconds // 60, business=t.mode == "business"),
+            "used": min(round(t.percent_used), 999), "bar": min(round(t.percent_used), 100),
+        })
+    return rows
+
+
+@require_POST
+def case_action(request, public_id, action):
+    """Reply, note, customer reply, status or priority: one form each, through the services."""
+    case = _case_or_404(request, public_id)
+    try:
+        if action == "reply":
+            form = ReplyForm(request.POST)
+            if form.is_valid():
+                kind = form.cleaned_data["kind"]
+                if kind == "customer":
+                    services.case_customer_reply(actor=request.user, case=case, body=form.cleaned_data["body"])
+                else:
+                    services.case_reply(actor=request.user, case=case, body=form.cleaned_data["body"], public=kind == "public")
+                messages.success(request, {"public": "Reply logged.", "note": "Note added.", "customer": "Customer reply logged."}[kind])
+            else:
+                messages.error(request, "Write the message first.")
+        elif action == "status":
+            form = StatusForm(request.POST)
+            if form.is_valid():
+                services.case_change_status(actor=request.user, case=case, status=form.cleaned_data["status"], note=form.cleaned_data["note"], expected_version=form.cleaned_data.get("version"))
+                messages.success(request, f"Status: {CaseStatus(form.cleaned_data['status']).label.lower()}.")
+            else:
+                messages.error(request, "Choose a status.")
+        elif action == "priority":
+            form = PriorityForm(request.POST)
+            if form.is_valid():
+                services.case_change_priority(actor=request.user, case=case, priority=form.cleaned_data["priority"], reason=form.cleaned_data["reason"])
+                messages.success(request, f"Priority: {CasePriority(form.cleaned_data['priority']).label.lower()}.")
+            else:
+                messages.error(request, "Choose a priority and say why it changes.")
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("sla:case", case.public_id)
+
+
+def account_cases(request, public_id):
+    """Account 360, cases tab: open cases first, soonest due first."""
+    context = account_tab_context(request, public_id, "cases")
+    account = context["account"]
+    qs = selectors.cases_visible_to(request.user).filter(account=account).select_related("owner")
+    open_cases = list(qs.filter(status__in=OPEN_CASE_STATUSES).order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at")[:100])
+    recent = list(qs.exclude(status__in=OPEN_CASE_STATUSES).order_by("-opened_at")[:20])
+    context.update(open_cases=open_cases, recent=recent, can_create=not request.user.is_read_only, now=timezone.now())
+    return render(request, "sla/account_cases.html", context)

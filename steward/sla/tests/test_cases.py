@@ -123,3 +123,81 @@ def test_order_of_events_resolve_reopen_close_and_access(setup):
         from steward.orders.tests.factories import contact
 
         open_case(owner, account, contact=contact(AccountFactory(owner=owner)))
+
+
+def test_pages_open_a_case_show_its_sla_and_act_on_it(client, setup):
+    from django.urls import reverse
+
+    _admin, owner, account, _policy = setup
+    client.force_login(owner)
+    tab = client.get(reverse("sla:account_cases", args=[account.public_id])).content.decode()
+    assert "No open cases" in tab and "New case" in tab
+    bad = client.post(reverse("sla:case_create", args=[account.public_id]), {"subject": "", "priority": "high", "case_type": "issue", "channel": "email"})
+    assert bad.status_code == 422
+    made = client.post(reverse("sla:case_create", args=[account.public_id]), {"subject": "Late delivery", "priority": "high", "case_type": "complaint", "channel": "phone"})
+    assert made.status_code == 302
+    case = account.cases.get()
+    page = client.get(reverse("sla:case", args=[case.public_id])).content.decode()
+    assert "Strategic" in page and 'data-testid="target-first_response"' in page and "Running" in page
+    client.post(reverse("sla:case_action", args=[case.public_id, "reply"]), {"kind": "note", "body": "Called the carrier"})
+    client.post(reverse("sla:case_action", args=[case.public_id, "reply"]), {"kind": "public", "body": "We are on it"})
+    client.post(reverse("sla:case_action", args=[case.public_id, "priority"]), {"priority": "critical", "reason": "Line stopped"})
+    client.post(reverse("sla:case_action", args=[case.public_id, "status"]), {"status": "resolved", "version": 99})  # stale: refused
+    case.refresh_from_db()
+    assert (case.priority, case.status) == ("critical", "open")
+    assert list(case.events.values_list("kind", flat=True)) == ["created", "internal_note", "public_reply", "status_changed", "priority_changed"]
+    page = client.get(reverse("sla:case", args=[case.public_id])).content.decode()
+    assert "Called the carrier" in page and "Line stopped" in page and "was changed by someone else" in page  # the stale status was refused, and said so
+    listing = client.get(reverse("sla:cases")).content.decode()
+    assert case.number in listing
+    outsider = UserFactory(role=Role.MANAGER)
+    client.force_login(outsider)
+    assert client.get(reverse("sla:case", args=[case.public_id])).status_code == 404
+    assert case.number not in client.get(reverse("sla:cases")).content.decode()
+    assert client.post(reverse("sla:case_action", args=[case.public_id, "reply"]), {"kind": "public", "body": "x"}).status_code == 404
+
+
+def test_the_api_opens_and_works_a_case(client, setup):
+    from steward.api.tests.client import ApiClient
+
+    _admin, owner, account, _policy = setup
+    api = ApiClient(client, owner)
+    made = api.post("/cases", {"account_id": str(account.public_id), "subject": "Damaged pallets", "priority": "high"})
+    assert made.status_code == 201, made.content
+    body = made.json()
+    assert body["policy"] == "Strategic v1" and {t["name"] for t in body["targets"]} == {"first_response", "resolution"}
+    path = f"/cases/{body['id']}"
+    assert api.post("/cases", {"account_id": str(account.public_id), "subject": "X", "order_number": "SO-404"}).json()["errors"]["order_number"]
+    assert api.post(f"{path}/priority", {"priority": "urgent", "reason": "x"}).status_code == 422
+    assert api.post(f"{path}/replies", {"body": "On it"}).json()["status"] == "open"
+    assert api.post(f"{path}/status", {"status": "waiting_on_customer"}).json()["status"] == "waiting_on_customer"
+    resumed = api.post(f"{path}/customer-replies", {"body": "Photos attached"}).json()
+    assert resumed["status"] == "open"
+    assert api.post(f"{path}/status", {"status": "resolved"}, ).json()["resolved_at"] is not None
+    assert [e["kind"] for e in api.get(f"{path}/events").json()] == [
+        "created", "public_reply", "status_changed", "status_changed", "customer_reply", "status_changed", "resolved",
+    ]
+    assert api.get("/cases").json()["count"] == 0 and api.get("/cases", open_only="false").json()["count"] == 1
+    outsider = ApiClient(client, UserFactory(role=Role.MANAGER))
+    assert outsider.get(path).status_code == 404 and outsider.get("/cases", open_only="false").json()["count"] == 0
+    assert outsider.post("/cases", {"account_id": str(account.public_id), "subject": "Mine"}).status_code == 404
+
+
+def test_the_periodic_pass_breaches_what_time_ran_out_on_and_is_idempotent(setup):
+    from steward.sla.tasks import recompute_open_cases
+
+    _admin, owner, account, _policy = setup
+    waiting = open_case(owner, account)
+    answered = open_case(owner, account, subject="Second")
+    services.case_reply(actor=owner, case=answered, body="Done", now=FRIDAY_EVENING + dt.timedelta(minutes=10))
+    services.case_change_status(actor=owner, case=answered, status="closed", now=FRIDAY_EVENING + dt.timedelta(minutes=20))
+    # Monday 11:30 UTC is 12:30 Berlin: the unanswered case's first response falls due; at 12:00 UTC it has breached.
+    later = dt.datetime(2026, 11, 23, 12, tzinfo=UTC)
+    assert services.cases_recompute_open(now=later) == 1  # the closed case is not touched
+    waiting.refresh_from_db()
+    first = targets(waiting)["first_response"]
+    assert (first.status, first.breached_at) == ("breached", dt.datetime(2026, 11, 23, 11, 30, tzinfo=UTC)) and waiting.sla_breached
+    snapshot = [(t.name, t.status, t.due_at, t.breached_at, t.elapsed_seconds) for t in waiting.sla_targets.order_by("name")]
+    services.cases_recompute_open(now=later)
+    assert [(t.name, t.status, t.due_at, t.breached_at, t.elapsed_seconds) for t in waiting.sla_targets.order_by("name")] == snapshot
+    assert recompute_open_cases.call()["cases"] == 1
