@@ -94,3 +94,21 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain ({self.length} events)"
+
+
+class Notification(models.Model):
+    """A message to one user inside Steward (the bell in the sidebar); its email copy is sent apart."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True, help_text="Where the message leads, a path inside Steward.")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -221,6 +221,8 @@ class PolicyOut(Schema):
     warning_thresholds: list[int]
     attainment_goal: float
     notify_in_business_hours: bool
+    escalate_on_breach_to: str
+    escalate_at_threshold: int | None
     targets: list[TargetIO]
 
 
@@ -239,6 +241,8 @@ class PolicyIn(Payload):
     warning_thresholds: list[int] = [50, 75, 90]
     attainment_goal: float = Field(95, ge=0, le=100)
     notify_in_business_hours: bool = True
+    escalate_on_breach_to: Text = Field("l2", description="l2, l3, management, or empty for no automatic escalation.")
+    escalate_at_threshold: int | None = None
     targets: list[TargetIO]
 
 
@@ -257,6 +261,8 @@ class PolicyPatch(Payload):
     warning_thresholds: list[int] = optional()
     attainment_goal: float = optional()
     notify_in_business_hours: bool = optional()
+    escalate_on_breach_to: Text = optional()
+    escalate_at_threshold: int | None = optional()
     targets: list[TargetIO] = optional()
 
 
@@ -264,7 +270,8 @@ def _policy_out(policy: SlaPolicy) -> dict[str, Any]:
     return {
         **{f: getattr(policy, f) for f in (
             "public_id", "version", "current_version", "name", "description", "position", "is_active", "is_default", "priorities",
-            "categories", "pause_statuses", "warning_thresholds", "notify_in_business_hours",
+            "categories", "pause_statuses", "warning_thresholds", "notify_in_business_hours", "escalate_on_breach_to",
+            "escalate_at_threshold",
         )},
         "calendar_id": policy.calendar.public_id,
         "attainment_goal": float(policy.attainment_goal),
@@ -404,6 +411,7 @@ class CaseOut(Schema):
     policy: str | None = Field(description="The policy and version the case is measured under; null: no SLA.")
     sla_breached: bool
     sla_next_due: dt.datetime | None
+    escalation_level: str
     targets: list[CaseTargetOut]
 
 
@@ -449,6 +457,11 @@ class StatusIn(Payload):
     note: Text = ""
 
 
+class EscalateIn(Payload):
+    level: Text = Field(description="l2, l3 or management: higher than the case's level.")
+    reason: Text
+
+
 class PriorityIn(Payload):
     priority: Text
     reason: Text
@@ -458,7 +471,7 @@ def _case_out(case: Case) -> dict[str, Any]:
     return {
         **{f: getattr(case, f) for f in (
             "public_id", "version", "number", "subject", "description", "case_type", "category", "priority", "channel", "status",
-            "opened_at", "resolved_at", "closed_at", "sla_breached", "sla_next_due",
+            "opened_at", "resolved_at", "closed_at", "sla_breached", "sla_next_due", "escalation_level",
         )},
         "account_id": case.account.public_id, "owner": str(case.owner),
         "policy": str(case.policy_version) if case.policy_version_id else None,
@@ -573,4 +586,12 @@ def case_priority(request: HttpRequest, public_id: UUID, payload: PriorityIn, re
     """Change the priority, with a reason; time already used carries over."""
     user, case = _case(request, public_id)
     services.case_change_priority(actor=user, case=case, priority=payload.priority, reason=payload.reason)
+    return _fresh(user, case, response)
+
+
+@router.post("/cases/{public_id}/escalate", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_escalate(request: HttpRequest, public_id: UUID, payload: EscalateIn, response: HttpResponse) -> dict[str, Any]:
+    """Escalate the case to a higher level, with a reason; the owner and the operations manager are told."""
+    user, case = _case(request, public_id)
+    services.case_escalate(actor=user, case=case, level=payload.level, reason=payload.reason)
     return _fresh(user, case, response)

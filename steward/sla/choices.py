@@ -77,6 +77,7 @@ class CaseEventKind(models.TextChoices):
     REOPENED = clock.REOPENED, "Reopened"
     CLOSED = clock.CLOSED, "Closed"
     INTERNAL_NOTE = "internal_note", "Internal note"
+    ESCALATED = "escalated", "Escalated"
 
 
 class TargetStatus(models.TextChoices):
@@ -85,3 +86,13 @@ class TargetStatus(models.TextChoices):
     PAUSED = clock.PAUSED, "Paused"
     MET = clock.MET, "Met"
     BREACHED = clock.BREACHED, "Breached"
+
+
+class EscalationLevel(models.TextChoices):
+    L1 = "l1", "L1"
+    L2 = "l2", "L2"
+    L3 = "l3", "L3"
+    MANAGEMENT = "management", "Management"
+
+
+ESCALATION_ORDER = [level.value for level in EscalationLevel]

@@ -18,6 +18,7 @@ from steward.sla.choices import (
     CasePriority,
     CaseStatus,
     CaseType,
+    EscalationLevel,
     TargetKind,
     TargetMode,
 )
@@ -124,6 +125,8 @@ class PolicyForm(forms.Form):
     warning_thresholds = forms.CharField(initial="50, 75, 90", help_text="Percent of a target used at which the owner is warned.")
     attainment_goal = forms.DecimalField(min_value=Decimal(0), max_value=Decimal(100), max_digits=5, decimal_places=2, initial=Decimal(95), label="Attainment goal %", help_text="Share of targets to meet each period, for the attainment reports.")
     notify_in_business_hours = forms.BooleanField(required=False, initial=True, label="Notify in business hours only")
+    escalate_on_breach_to = forms.ChoiceField(choices=[("", "Do not escalate"), *EscalationLevel.choices], required=False, initial=EscalationLevel.L2, label="On a breach, escalate to")
+    escalate_at_threshold = forms.IntegerField(required=False, min_value=1, max_value=99, label="Also escalate at warning %", help_text="One of the warning thresholds; empty: only on a breach.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -146,6 +149,7 @@ class PolicyForm(forms.Form):
             "categories": ", ".join(policy.categories), "pause_statuses": policy.pause_statuses,
             "warning_thresholds": ", ".join(str(t) for t in policy.warning_thresholds), "attainment_goal": policy.attainment_goal,
             "notify_in_business_hours": policy.notify_in_business_hours,
+            "escalate_on_breach_to": policy.escalate_on_breach_to, "escalate_at_threshold": policy.escalate_at_threshold,
         }
         for t in policy.targets.all():
             duration, mode = target_field_names(t.priority, t.kind)
@@ -180,7 +184,10 @@ class PolicyForm(forms.Form):
         return out
 
     def data_for_service(self) -> dict[str, Any]:
-        keys = ("name", "description", "calendar", "is_active", "is_default", "priorities", "pause_statuses", "warning_thresholds", "attainment_goal", "notify_in_business_hours")
+        keys = (
+            "name", "description", "calendar", "is_active", "is_default", "priorities", "pause_statuses", "warning_thresholds",
+            "attainment_goal", "notify_in_business_hours", "escalate_on_breach_to", "escalate_at_threshold",
+        )
         data = {k: self.cleaned_data[k] for k in keys}
         data["categories"] = [c.strip() for c in (self.cleaned_data["categories"] or "").split(",") if c.strip()]
         return data
@@ -236,6 +243,11 @@ class StatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(choices=[c for c in CaseStatus.choices if c[0] != CaseStatus.NEW])
     note = forms.CharField(required=False, max_length=500, label="Note (optional)")
+
+
+class EscalateForm(forms.Form):
+    level = forms.ChoiceField(choices=EscalationLevel.choices, label="To")
+    reason = forms.CharField(max_length=500)
 
 
 class PriorityForm(forms.Form):

@@ -19,6 +19,7 @@ from steward.sla.choices import (
     CasePriority,
     CaseStatus,
     CaseType,
+    EscalationLevel,
     TargetKind,
     TargetMode,
     TargetStatus,
@@ -114,6 +115,13 @@ class SlaPolicy(VersionedModel):
     notify_in_business_hours = models.BooleanField(
         default=True, help_text="Hold warning and breach notifications until the calendar's next working minute."
     )
+    escalate_on_breach_to = models.CharField(
+        max_length=12, choices=EscalationLevel.choices, blank=True, default=EscalationLevel.L2,
+        help_text="A breach escalates the case to this level at least; empty: no automatic escalation.",
+    )
+    escalate_at_threshold = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Also escalate (to the same level) when a warning threshold of this percent is reached.",
+    )
     current_version = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -202,6 +210,7 @@ class Case(VersionedModel):
     sla_breached = models.BooleanField(default=False)
     sla_next_due = models.DateTimeField(null=True, blank=True, help_text="The soonest due time of a running target.")
     sla_computed_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.CharField(max_length=12, choices=EscalationLevel.choices, default=EscalationLevel.L1)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -271,3 +280,39 @@ class CaseTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} {self.status}"
+
+
+class CaseNotification(models.Model):
+    """A warning, breach or escalation that was sent for a case: kept so each is sent exactly once."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications_sent")
+    key = models.CharField(max_length=200, help_text="Target, kind, threshold and the clock cycle or instant it belongs to.")
+    kind = models.CharField(max_length=12)
+    target = models.CharField(max_length=16, blank=True)
+    sent_at = models.DateTimeField()
+    recipients = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["case", "sent_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "key"], name="one_notification_per_case_key")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.key}"
+
+
+class CaseEscalation(models.Model):
+    """A case raised to a higher level, by hand with a reason or automatically on a breach or threshold."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    from_level = models.CharField(max_length=12, choices=EscalationLevel.choices)
+    to_level = models.CharField(max_length=12, choices=EscalationLevel.choices)
+    reason = models.CharField(max_length=500)
+    automatic = models.BooleanField(default=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.from_level}->{self.to_level}"

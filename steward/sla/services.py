@@ -8,25 +8,30 @@ engine: what it refuses, no page or API can store.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import holidays as holiday_tables
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.urls import reverse
 from django.utils import timezone
 
 from steward.accounts.models import Account, Tier
 from steward.accounts.selectors import accounts_visible_to
 from steward.contracts.models import Contract
 from steward.core import audit
+from steward.core.bulk import insert_rows
 from steward.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from steward.core.notify import notify
 from steward.core.services import apply_fields, check_version, full_clean_or_fail
 from steward.sla import selectors
 from steward.sla.choices import (
+    ESCALATION_ORDER,
     OPEN_CASE_STATUSES,
     PAUSABLE_STATUSES,
     WEEKDAYS,
@@ -35,6 +40,7 @@ from steward.sla.choices import (
     CasePriority,
     CaseStatus,
     CaseType,
+    EscalationLevel,
     TargetKind,
     TargetMode,
 )
@@ -44,7 +50,9 @@ from steward.sla.models import (
     BusinessCalendar,
     CalendarClosure,
     Case,
+    CaseEscalation,
     CaseEvent,
+    CaseNotification,
     CaseTarget,
     SlaPolicy,
     SlaPolicyVersion,
@@ -246,6 +254,7 @@ POLICY_FIELDS = frozenset(
     {
         "name", "description", "calendar", "is_active", "is_default", "priorities", "categories",
         "pause_statuses", "warning_thresholds", "attainment_goal", "notify_in_business_hours",
+        "escalate_on_breach_to", "escalate_at_threshold",
     }
 )
 MAX_TARGET_MINUTES = 366 * 24 * 60
@@ -322,6 +331,10 @@ def _check_policy(policy: SlaPolicy, scope_given: bool) -> None:
     if categories is None or len(categories) > MAX_CATEGORIES or any(not isinstance(c, str) or not c.strip() or len(c) > 60 for c in categories):
         raise _invalid("categories", f"Give up to {MAX_CATEGORIES} category names of at most 60 characters.")
     policy.categories = sorted({c.strip() for c in categories})
+    if policy.escalate_on_breach_to and policy.escalate_on_breach_to not in EscalationLevel.values:
+        raise _invalid("escalate_on_breach_to", f"Choose one of {', '.join(EscalationLevel.values)}, or none.")
+    if policy.escalate_at_threshold is not None and policy.escalate_at_threshold not in policy.warning_thresholds:
+        raise _invalid("escalate_at_threshold", "Escalate at one of the warning thresholds, or leave it empty.")
     if policy.is_default and (policy.priorities or policy.categories or scope_given):
         raise _invalid("is_default", "The default policy covers every case no other policy matches: leave its scope empty.")
 
@@ -371,6 +384,8 @@ def clock_snapshot(policy: SlaPolicy) -> dict[str, Any]:
         "pause_statuses": list(policy.pause_statuses),
         "warning_thresholds": list(policy.warning_thresholds),
         "notify_in_business_hours": policy.notify_in_business_hours,
+        "escalate_on_breach_to": policy.escalate_on_breach_to,
+        "escalate_at_threshold": policy.escalate_at_threshold,
     }
 
 
@@ -700,29 +715,11 @@ def _touch(case: Case, now: dt.datetime) -> None:
     case_recompute(case, now=now)
 
 
-def _previous_result(case: Case) -> clock.ClockResult | None:
-    """The stored states as the clock's last result, so breaches it recorded are kept (rules c and g)."""
-    rows = list(case.sla_targets.all())
-    if not rows:
-        return None
-    return clock.ClockResult(
-        now=case.sla_computed_at or case.opened_at, no_sla=False, policy_id=None, policy_version=None,
-        targets=tuple(
-            clock.TargetState(
-                name=r.name, status=r.status, target_seconds=r.target_seconds, mode=r.mode, opened_at=r.opened_at, started_at=r.opened_at,
-                due=r.due_at, met_at=r.met_at, breached_at=r.breached_at, elapsed_seconds=r.elapsed_seconds, paused_seconds=r.paused_seconds,
-                percent_used=r.percent_used, warning_level=r.warning_level, breaches=r.breaches,
-            )
-            for r in rows
-        ),
-    )
-
-
 def _engine_events(events: Sequence[CaseEvent]) -> list[clock.Event]:
     return [
         clock.Event(at=e.at, kind=e.kind, status=e.status or None, priority=e.priority or None, category=e.category or None)
         for e in events
-        if e.kind != CaseEventKind.INTERNAL_NOTE
+        if e.kind in clock.EVENT_KINDS  # notes and escalations are for people, not the clock
     ]
 
 
@@ -749,48 +746,244 @@ def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
     if case.policy_version is not None:
         policy = selectors.engine_policy(case.policy_version, years=range(case.opened_at.year - 1, now.year + 2))
     events = _engine_events(list(case.events.order_by("at", "id")))
-    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_previous_result(case))
+    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_stored_states([case.pk], now).get(case.pk))
     case.sla_targets.all().delete()
     CaseTarget.objects.bulk_create(_target_rows(case, result))
     breached, next_due = _summary(result)
     Case.objects.filter(pk=case.pk).update(sla_breached=breached, sla_next_due=next_due, sla_computed_at=now)
     case.sla_breached, case.sla_next_due, case.sla_computed_at = breached, next_due, now
+    _dispatch(case, result, now=now, sent=set(case.notifications_sent.values_list("key", flat=True)))
     return result
 
 
-def cases_recompute_open(*, now: dt.datetime, chunk: int = 500) -> int:
-    """Bring every open case's SLA state up to `now` (the periodic job): a chunk of cases at a time,
-    their logs and stored states read in two queries, each policy version built once, the new states
-    written in one transaction per chunk. Running it twice gives the same states."""
+TARGET_COLUMNS = [
+    "case", "name", "status", "target_seconds", "mode", "opened_at", "due_at", "met_at", "breached_at",
+    "elapsed_seconds", "paused_seconds", "percent_used", "warning_level", "breaches",
+]
+
+
+@dataclass(frozen=True)
+class RecomputeTotals:
+    """What a bulk recompute did: cases evaluated, target rows written, seconds taken."""
+
+    cases: int
+    targets: int
+    seconds: float
+
+
+def cases_recompute(
+    *, now: dt.datetime, open_only: bool = True, notify_people: bool = True, after_pk: int = 0, chunk: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> RecomputeTotals:
+    """Bring the SLA state of every case with a policy (open ones only by default) up to `now`.
+
+    The bulk form of `case_recompute`, for the periodic job and the demo loader: a chunk of cases at a
+    time, their logs and stored states read in one query each as plain tuples, each policy version
+    built once, the clock run per case, and the new states written in one transaction per chunk
+    (target rows inserted, summaries updated by one statement executed many times). Breaches stored
+    before are kept; the same log and `now` give the same states. With `notify_people`, the few cases
+    with an alert whose time came and that was not sent are loaded whole and dispatched.
+    """
+    started = time.perf_counter()
     engines: dict[int, clock.Policy] = {}
     years = range(now.year - 3, now.year + 2)
-    done, last = 0, 0
+    last, n_cases, n_targets = after_pk, 0, 0
+    base = Case.objects.filter(policy_version__isnull=False)
+    if open_only:
+        base = base.filter(status__in=OPEN_CASE_STATUSES)
     while True:
-        cases = list(
-            Case.objects.filter(pk__gt=last, status__in=OPEN_CASE_STATUSES, policy_version__isnull=False)
-            .select_related("policy_version__policy")
-            .prefetch_related("events", "sla_targets")
-            .order_by("pk")[:chunk]
-        )
+        cases = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id")[:chunk])
         if not cases:
-            return done
-        last = cases[-1].pk
-        rows: list[CaseTarget] = []
-        summaries: list[Case] = []
-        for case in cases:
-            version = case.policy_version
-            if version is None:  # filtered out by the query; keeps the type checker sure
-                continue
-            if version.pk not in engines:
-                engines[version.pk] = selectors.engine_policy(version, years=years)
-            events = _engine_events(sorted(case.events.all(), key=lambda e: (e.at, e.pk)))
-            result = clock.evaluate_clock(policy=engines[version.pk], events=events, now=now, previous=_previous_result(case))
-            rows.extend(_target_rows(case, result))
-            case.sla_breached, case.sla_next_due = _summary(result)
-            case.sla_computed_at = now
-            summaries.append(case)
+            return RecomputeTotals(n_cases, n_targets, time.perf_counter() - started)
+        last = cases[-1][0]
+        for version_id in {v for _, v in cases} - engines.keys():
+            version = SlaPolicyVersion.objects.select_related("policy").get(pk=version_id)
+            engines[version_id] = selectors.engine_policy(version, years=years)
+        ids = [pk for pk, _ in cases]
+        logs = _logs(ids)
+        previous = _stored_states(ids, now)
+        sent: dict[int, set[str]] = {}
+        if notify_people:
+            for case_id, key in CaseNotification.objects.filter(case_id__in=ids).values_list("case_id", "key"):
+                sent.setdefault(case_id, set()).add(key)
+        target_rows: list[tuple[Any, ...]] = []
+        summaries: list[tuple[bool, dt.datetime | None, dt.datetime, int]] = []
+        to_tell: dict[int, clock.ClockResult] = {}
+        for pk, version_id in cases:
+            result = clock.evaluate_clock(policy=engines[version_id], events=logs.get(pk, ()), now=now, previous=previous.get(pk))
+            target_rows.extend(_target_row(pk, s) for s in result.targets)
+            breached, next_due = _summary(result)
+            summaries.append((breached, next_due, now, pk))
+            if notify_people and any(
+                a.notify_at <= now and _alert_key(a) not in sent.get(pk, set()) for s in result.targets for a in s.alerts
+            ):
+                to_tell[pk] = result
         with transaction.atomic():
-            CaseTarget.objects.filter(case__in=[c.pk for c in cases]).delete()
-            CaseTarget.objects.bulk_create(rows)
-            Case.objects.bulk_update(summaries, ["sla_breached", "sla_next_due", "sla_computed_at"])
-        done += len(cases)
+            CaseTarget.objects.filter(case_id__in=ids).delete()
+            extra_columns, extra = bulk_defaults(CaseTarget, TARGET_COLUMNS)
+            n_targets += insert_rows(CaseTarget, TARGET_COLUMNS + extra_columns, (row + extra for row in target_rows))
+            _store_summaries(summaries)
+            if to_tell:
+                for case in Case.objects.filter(pk__in=to_tell).select_related("policy_version", "owner", "account__operations_manager"):
+                    _dispatch(case, to_tell[case.pk], now=now, sent=sent.get(case.pk, set()))
+        n_cases += len(cases)
+        if progress is not None:
+            progress(n_cases)
+
+
+def cases_recompute_open(*, now: dt.datetime) -> int:
+    """The periodic job's pass: every open case up to `now`, alerts sent; returns how many cases."""
+    return cases_recompute(now=now).cases
+
+
+# Notifications and escalations -----------------------------------------------------------------
+
+ALERT_WORDS = {clock.WARNING: "is {threshold} % used", clock.BREACH: "was breached"}
+
+
+def _alert_key(alert: clock.Alert) -> str:
+    target, kind, threshold, when = alert.key
+    return f"{target}|{kind}|{threshold if threshold is not None else ''}|{when.isoformat()}"
+
+
+def _case_people(case: Case) -> list[User]:
+    """Who hears about a case's SLA: its owner and the account's operations manager."""
+    people = [case.owner, case.account.operations_manager]
+    return [p for p in people if p is not None]
+
+
+def _dispatch(case: Case, result: clock.ClockResult, *, now: dt.datetime, sent: set[str]) -> None:
+    """Send every alert whose time has come (inside business hours when the policy says so) and that was
+    not sent before, exactly once (a unique key per case), and escalate as the policy says."""
+    if case.policy_version is None:
+        return
+    snapshot = case.policy_version.snapshot
+    escalate_to = snapshot.get("escalate_on_breach_to", EscalationLevel.L2)
+    escalate_at = snapshot.get("escalate_at_threshold")
+    for state in result.targets:
+        for alert in state.alerts:
+            key = _alert_key(alert)
+            if alert.notify_at > now or key in sent:
+                continue
+            label = TargetKind(alert.target).label if alert.target in TargetKind.values else alert.target
+            what = ALERT_WORDS.get(alert.kind, alert.kind).format(threshold=alert.threshold)
+            subject = f"{case.number}: {label.lower()} {what}"
+            people = _case_people(case)
+            CaseNotification.objects.create(
+                case=case, key=key, kind=alert.kind, target=alert.target, sent_at=now, recipients=[p.username for p in people]
+            )
+            sent.add(key)
+            notify(
+                users=people, subject=subject, url=reverse("sla:case", args=[case.public_id]), now=now,
+                body=f"{case.account.name}: {case.subject} ({case.get_priority_display().lower()} priority). "
+                f"{label} {what} at {alert.at:%Y-%m-%d %H:%M} UTC.",
+            )
+            reached = alert.kind == clock.WARNING and escalate_at is not None and (alert.threshold or 0) >= escalate_at
+            if escalate_to and (alert.kind == clock.BREACH or reached):
+                _escalate(case, escalate_to, reason=f"Automatic: {label.lower()} {what}", actor=None, now=now)
+
+
+def _escalate(case: Case, level: str, *, reason: str, actor: User | None, now: dt.datetime) -> CaseEscalation | None:
+    """Raise the case to `level` (never lower it), log it, and tell the people on the case."""
+    if ESCALATION_ORDER.index(level) <= ESCALATION_ORDER.index(case.escalation_level):
+        return None
+    escalation = CaseEscalation.objects.create(
+        case=case, from_level=case.escalation_level, to_level=level, reason=reason, automatic=actor is None, actor=actor, at=now
+    )
+    CaseEvent.objects.create(case=case, kind=CaseEventKind.ESCALATED, at=now, actor=actor, body=f"{EscalationLevel(level).label}: {reason}")
+    Case.objects.filter(pk=case.pk).update(escalation_level=level)
+    case.escalation_level = level
+    notify(
+        users=_case_people(case), subject=f"{case.number} escalated to {EscalationLevel(level).label}",
+        body=f"{case.account.name}: {case.subject}. {reason}", url=reverse("sla:case", args=[case.public_id]), now=now,
+    )
+    return escalation
+
+
+@transaction.atomic
+def case_escalate(*, actor: User, case: Case, level: str, reason: str, now: dt.datetime | None = None) -> CaseEscalation:
+    """Escalate a case by hand to a higher level, with a reason."""
+    _require_case_writer(actor, case.account)
+    case = _locked_case(case)
+    _open_for_work(case)
+    if level not in EscalationLevel.values:
+        raise _invalid("level", f"Choose one of {', '.join(EscalationLevel.values)}.")
+    if not (reason or "").strip():
+        raise _invalid("reason", "Say why the case is escalated.")
+    if ESCALATION_ORDER.index(level) <= ESCALATION_ORDER.index(case.escalation_level):
+        raise _invalid("level", f"The case is already at {EscalationLevel(case.escalation_level).label}: escalate to a higher level.")
+    now = now or timezone.now()
+    last = case.events.order_by("-at", "-id").values_list("at", flat=True).first()
+    if last is not None and now < last:
+        raise _invalid("at", "An escalation cannot come before the case's last event.")
+    escalation = _escalate(case, level, reason=reason.strip(), actor=actor, now=now)
+    if escalation is None:  # cannot happen: the level was checked to be higher
+        raise _invalid("level", "Escalate to a higher level.")
+    audit.record(actor=actor, action="escalate", instance=case, before=None, after={"level": level, "reason": reason.strip()}, account_id=case.account_id, now=now)
+    return escalation
+
+
+# Bulk reads and writes of SLA states ---------------------------------------------------------
+
+
+def bulk_defaults(model: type[Any], columns: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
+    """The fields a bulk insert does not name but that have a default (a later column, say), with their
+    defaults: plain INSERTs skip the model, so the values it would fill in are given here."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in columns and f.has_default()]
+    return [f.name for f in fields], tuple(f.get_default() for f in fields)
+
+
+def _logs(ids: Sequence[int]) -> dict[int, list[clock.Event]]:
+    """The clock's events of these cases, in log order (notes and escalations left out)."""
+    logs: dict[int, list[clock.Event]] = {}
+    rows = (
+        CaseEvent.objects.filter(case_id__in=ids, kind__in=clock.EVENT_KINDS)
+        .order_by("case_id", "at", "id").values_list("case_id", "at", "kind", "status", "priority", "category")
+    )
+    for case_id, at, kind, status, priority, category in rows.iterator(chunk_size=20000):
+        logs.setdefault(case_id, []).append(clock.Event(at=at, kind=kind, status=status or None, priority=priority or None, category=category or None))
+    return logs
+
+
+def _stored_states(ids: Sequence[int], now: dt.datetime) -> dict[int, clock.ClockResult]:
+    """The stored target states of these cases as the clock's previous results (so breaches are kept)."""
+    found: dict[int, list[clock.TargetState]] = {}
+    rows = CaseTarget.objects.filter(case_id__in=ids).order_by("case_id", "id").values_list("case_id", *TARGET_COLUMNS[1:])
+    for case_id, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches in rows:
+        found.setdefault(case_id, []).append(
+            clock.TargetState(
+                name=name, status=status, target_seconds=seconds, mode=mode, opened_at=opened, started_at=opened, due=due, met_at=met,
+                breached_at=breached, elapsed_seconds=elapsed, paused_seconds=paused, percent_used=percent, warning_level=level, breaches=breaches,
+            )
+        )
+    # The clock reads the breaches of a previous result, not its `now`.
+    return {
+        case_id: clock.ClockResult(now=now, no_sla=False, policy_id=None, policy_version=None, targets=tuple(states))
+        for case_id, states in found.items()
+    }
+
+
+def _target_row(case_id: int, s: clock.TargetState) -> tuple[Any, ...]:
+    return (
+        case_id, s.name, s.status, s.target_seconds, s.mode, s.opened_at, s.due, s.met_at, s.breached_at,
+        s.elapsed_seconds, s.paused_seconds, s.percent_used, s.warning_level, s.breaches,
+    )
+
+
+def _store_summaries(rows: Iterable[tuple[bool, dt.datetime | None, dt.datetime, int]]) -> None:
+    """UPDATE each case's SLA summary by primary key, one statement executed many times: far cheaper
+    than `bulk_update`'s CASE expressions at tens of thousands of rows, on SQLite and PostgreSQL."""
+    meta = Case._meta
+    quote = connection.ops.quote_name
+    due_field = meta.get_field("sla_next_due")
+    pk_column = (meta.pk.column if meta.pk is not None else None) or "id"
+    # Names come from the model's metadata and are quoted; values travel as parameters.
+    sql = "UPDATE {} SET {} = %s, {} = %s, {} = %s WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table), quote("sla_breached"), quote("sla_next_due"), quote("sla_computed_at"), quote(pk_column)
+    )
+    prepared = [
+        (breached, due_field.get_db_prep_save(due, connection), due_field.get_db_prep_save(at, connection), pk)
+        for breached, due, at, pk in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)

@@ -20,11 +20,19 @@ from steward.contracts.models import Contract
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from
 from steward.sla import selectors, services
-from steward.sla.choices import OPEN_CASE_STATUSES, CasePriority, CaseStatus, TargetKind
+from steward.sla.choices import (
+    ESCALATION_ORDER,
+    OPEN_CASE_STATUSES,
+    CasePriority,
+    CaseStatus,
+    EscalationLevel,
+    TargetKind,
+)
 from steward.sla.forms import (
     CalendarForm,
     CaseForm,
     ClosureForm,
+    EscalateForm,
     PolicyForm,
     PreviewForm,
     PriorityForm,
@@ -346,7 +354,18 @@ def case_detail(request, public_id):
         "can_work": services.can_work_on_case(request.user, case) and case.status != "closed",
         "reply_form": ReplyForm(), "status_form": StatusForm(initial={"version": case.version, "status": case.status if case.status != "new" else "open"}),
         "priority_form": PriorityForm(initial={"priority": case.priority}), "now": timezone.now(),
+        "escalate_form": _escalate_form(case), "escalations": case.escalations.select_related("actor").order_by("-at", "-id"),
     })
+
+
+def _escalate_form(case: Case) -> EscalateForm | None:
+    """The levels above the case's, or None at the top."""
+    higher = ESCALATION_ORDER[ESCALATION_ORDER.index(case.escalation_level) + 1:]
+    if not higher:
+        return None
+    form = EscalateForm(initial={"level": higher[0]})
+    form.fields["level"].choices = [(v, EscalationLevel(v).label) for v in higher]
+    return form
 
 
 def _target_rows(case: Case) -> list[dict]:
@@ -383,6 +402,13 @@ def case_action(request, public_id, action):
                 messages.success(request, f"Status: {CaseStatus(form.cleaned_data['status']).label.lower()}.")
             else:
                 messages.error(request, "Choose a status.")
+        elif action == "escalate":
+            form = EscalateForm(request.POST)
+            if form.is_valid():
+                services.case_escalate(actor=request.user, case=case, level=form.cleaned_data["level"], reason=form.cleaned_data["reason"])
+                messages.success(request, f"Escalated to {EscalationLevel(form.cleaned_data['level']).label}.")
+            else:
+                messages.error(request, "Choose a level and say why.")
         elif action == "priority":
             form = PriorityForm(request.POST)
             if form.is_valid():

@@ -5,4 +5,5 @@ from steward.web import views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("search/", views.search, name="search"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from steward.accounts import choices, selectors
 from steward.core.extensions import dashboard_panels
+from steward.core.models import Notification
+from steward.core.notify import unread_count
 
 
 def dashboard(request):
@@ -70,3 +73,19 @@ def search(request):
         context.update(accounts=accounts[:6], contacts=contacts[:6])
         return render(request, "web/partials/search_dropdown.html", context)
     return render(request, "web/search.html", context)
+
+
+def notifications(request):
+    """The user's notifications, newest first; opening the page marks them read."""
+    qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    unread_ids = [n.pk for n in page.object_list if n.read_at is None]
+    response = render(request, "web/notifications.html", {"nav": "notifications", "page": page, "unread_ids": set(unread_ids)})
+    if unread_ids:
+        Notification.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
+    return response
+
+
+def unread_notifications(request) -> dict:
+    """Context processor: the sidebar's unread count (one indexed COUNT per page)."""
+    return {"unread_notifications": unread_count(getattr(request, "user", None))}

@@ -201,3 +201,80 @@ def test_the_periodic_pass_breaches_what_time_ran_out_on_and_is_idempotent(setup
     services.cases_recompute_open(now=later)
     assert [(t.name, t.status, t.due_at, t.breached_at, t.elapsed_seconds) for t in waiting.sla_targets.order_by("name")] == snapshot
     assert recompute_open_cases.call()["cases"] == 1
+
+
+def test_warnings_and_a_breach_notify_owner_and_operations_once_and_the_breach_escalates(setup, django_capture_on_commit_callbacks, mailoutbox):
+    from steward.core.models import Notification
+    from steward.sla.models import CaseEscalation, CaseNotification
+
+    _admin, owner, account, _policy = setup
+    ops = UserFactory(role=Role.OPERATIONS, email="olga@example.com")
+    account.operations_manager = ops
+    account.save()
+    owner.email = "owen@example.com"
+    owner.save()
+    case = open_case(owner, account)
+    # First response, 4 business hours from Friday 17:30 Berlin: 50 % at Monday 10:30 Berlin (09:30 UTC),
+    # 75 % at 11:30 (10:30 UTC), 90 % at 12:06 (11:06 UTC), due and breached at 12:30 Berlin (11:30 UTC).
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cases_recompute_open(now=dt.datetime(2026, 11, 23, 10, tzinfo=UTC))
+    sent = list(CaseNotification.objects.filter(case=case).values_list("kind", "target"))
+    assert sent == [("warning", "first_response")]  # 50 % only; 75 % comes at 10:30 UTC
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cases_recompute_open(now=dt.datetime(2026, 11, 23, 10, 45, tzinfo=UTC))  # 75 %
+        # 12:00 UTC: breached. The 90 % warning fell between two passes and is not sent late: the
+        # breach supersedes it. Running again sends nothing new.
+        services.cases_recompute_open(now=dt.datetime(2026, 11, 23, 12, tzinfo=UTC))
+        services.cases_recompute_open(now=dt.datetime(2026, 11, 23, 12, 5, tzinfo=UTC))
+    sent = list(CaseNotification.objects.filter(case=case, target="first_response").order_by("id").values_list("kind", "key"))
+    assert [(kind, key.split("|")[2]) for kind, key in sent] == [("warning", "50"), ("warning", "75"), ("breach", "")]
+    assert Notification.objects.filter(user=ops, subject__contains="first response was breached").count() == 1
+    assert Notification.objects.filter(user=owner).count() == Notification.objects.filter(user=ops).count() == 4  # 3 alerts + escalation
+    assert any("was breached" in m.subject and set(m.to) == {"olga@example.com", "owen@example.com"} for m in mailoutbox)
+    case.refresh_from_db()
+    escalation = CaseEscalation.objects.get(case=case)
+    assert (case.escalation_level, escalation.automatic, escalation.at) == ("l2", True, dt.datetime(2026, 11, 23, 12, tzinfo=UTC))
+    assert case.events.filter(kind="escalated").count() == 1
+    before = [(t.name, t.status, t.due_at, t.breached_at) for t in case.sla_targets.order_by("name")]
+    services.case_recompute(case, now=dt.datetime(2026, 11, 23, 12, 5, tzinfo=UTC))  # the escalation event is not a clock event
+    assert [(t.name, t.status, t.due_at, t.breached_at) for t in case.sla_targets.order_by("name")] == before
+
+
+def test_escalating_by_hand_needs_a_higher_level_and_a_reason(setup):
+    _admin, owner, account, _policy = setup
+    case = open_case(owner, account)
+    later = FRIDAY_EVENING + dt.timedelta(minutes=5)
+    with pytest.raises(ValidationFailed, match="why"):
+        services.case_escalate(actor=owner, case=case, level="l3", reason="", now=later)
+    services.case_escalate(actor=owner, case=case, level="l3", reason="Customer's CEO called", now=later)
+    with pytest.raises(ValidationFailed, match="already at L3"):
+        services.case_escalate(actor=owner, case=case, level="l2", reason="Again", now=later)
+    case.refresh_from_db()
+    assert case.escalation_level == "l3" and case.escalations.get().actor == owner
+    with pytest.raises(PermissionDenied):
+        services.case_escalate(actor=UserFactory(role=Role.MANAGER), case=case, level="management", reason="x", now=later)
+
+
+def test_escalate_from_the_page_and_the_api_and_read_notifications(client, setup):
+    from django.urls import reverse
+
+    from steward.api.tests.client import ApiClient
+    from steward.core.models import Notification
+
+    _admin, owner, account, _policy = setup
+    case = open_case(owner, account, at=dt.datetime.now(UTC) - dt.timedelta(hours=1))
+    client.force_login(owner)
+    page = client.get(reverse("sla:case", args=[case.public_id])).content.decode()
+    assert 'data-testid="escalate"' in page and "Escalated:" not in page
+    client.post(reverse("sla:case_action", args=[case.public_id, "escalate"]), {"level": "l2", "reason": "Two plants down"})
+    page = client.get(reverse("sla:case", args=[case.public_id])).content.decode()
+    assert "Escalated: L2" in page and "Two plants down" in page
+    assert Notification.objects.filter(user=owner, read_at__isnull=True).count() == 1
+    assert 'aria-label="1 unread"' in page
+    inbox = client.get(reverse("notifications")).content.decode()
+    assert "escalated to L2" in inbox and f"/cases/{case.public_id}/" in inbox
+    assert Notification.objects.filter(user=owner, read_at__isnull=True).count() == 0  # read by opening the page
+    api = ApiClient(client, owner)
+    refused = api.post(f"/cases/{case.public_id}/escalate", {"level": "l2", "reason": "again"})
+    assert refused.status_code == 422 and "higher level" in refused.json()["errors"]["level"][0]
+    assert api.post(f"/cases/{case.public_id}/escalate", {"level": "management", "reason": "CEO"}).json()["escalation_level"] == "management"
