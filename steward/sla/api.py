@@ -595,3 +595,48 @@ def case_escalate(request: HttpRequest, public_id: UUID, payload: EscalateIn, re
     user, case = _case(request, public_id)
     services.case_escalate(actor=user, case=case, level=payload.level, reason=payload.reason)
     return _fresh(user, case, response)
+
+
+# Attainment ------------------------------------------------------------------------------------
+
+
+class AttainmentFigures(Schema):
+    met: int
+    breached: int
+    pct: Decimal | None = Field(description="Met as a percentage of met + breached; null when nothing was decided.")
+
+
+class AttainmentOut(Schema):
+    group: str
+    label: str
+    kinds: dict[str, AttainmentFigures] = Field(description="first_response, next_response, resolution and delivery (on time and in full).")
+    cases: AttainmentFigures = Field(description="Every case target of the group together.")
+
+
+class AttainmentQuery(Schema):
+    group: str = Field("quarter", description="quarter, account, owner, team or tier.")
+    start: dt.date | None = Field(None, description="Targets decided (orders delivered) on or after this date.")
+    end: dt.date | None = Field(None, description="Before this date.")
+    account_id: UUID | None = None
+
+
+def _figures(a: Any) -> dict[str, Any]:
+    return {"met": a.met, "breached": a.breached, "pct": a.pct}
+
+
+@router.get("/sla/attainment", response={200: list[AttainmentOut], **RESPONSES}, tags=["cases"])
+def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> list[dict[str, Any]]:
+    """SLA attainment (met / (met + breached)) of the cases and deliveries you see, grouped."""
+    user = current_user(request)
+    if filters.group not in selectors.ATTAINMENT_GROUPS:
+        raise ValidationFailed("group: choose quarter, account, owner, team or tier.", field_errors={"group": ["Choose quarter, account, owner, team or tier."]})
+    account = None
+    if filters.account_id is not None:
+        account = accounts_visible_to(user).filter(public_id=filters.account_id).first()
+        if account is None:
+            raise NotFound("No such account.")
+    rows = selectors.attainment_by(user=user, group=filters.group, start=filters.start, end=filters.end, account=account)
+    return [
+        {"group": filters.group, "label": r.label, "kinds": {k: _figures(a) for k, a in r.by_kind.items()}, "cases": _figures(r.cases)}
+        for r in rows
+    ]

@@ -8,7 +8,13 @@ class SlaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from steward.core.extensions import AccountTab, register_account_tab
+        from steward.core.extensions import (
+            AccountTab,
+            DashboardPanel,
+            register_account_tab,
+            register_dashboard_panel,
+        )
         from steward.sla import panels
 
         register_account_tab(AccountTab(key="cases", label="Cases", url_name="sla:account_cases", order=45, count=panels.open_case_count))
+        register_dashboard_panel(DashboardPanel(key="sla", template="sla/panel_attainment.html", context=panels.attainment_panel, order=28))

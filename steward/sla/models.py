@@ -273,10 +273,14 @@ class CaseTarget(models.Model):
     percent_used = models.FloatField(default=0)
     warning_level = models.PositiveSmallIntegerField(default=0)
     breaches = models.PositiveIntegerField(default=0)
+    decided_on = models.DateField(
+        null=True, blank=True, help_text="The UTC date the target was met or breached: the period attainment counts it in."
+    )
 
     class Meta:
         ordering = ["case", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "name"], name="one_state_per_case_target")]
+        indexes = [models.Index(fields=["decided_on", "name", "status"], name="case_target_decided_idx")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} {self.status}"

@@ -9,19 +9,33 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_tables
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
+from steward.accounts.models import Account, Tier
 from steward.accounts.selectors import accounts_visible_to, sees_every_account
+from steward.core.dbfunctions import QuarterStart
 from steward.core.errors import NotFound
+from steward.orders import selectors as order_selectors
+from steward.orders.choices import OrderStatus
+from steward.orders.engine import otif
 from steward.sla.choices import WEEKDAYS, CasePriority, TargetKind
+from steward.sla.engine import attainment, clock
 from steward.sla.engine import calendar as engine
-from steward.sla.engine import clock
-from steward.sla.models import BusinessCalendar, Case, CaseEvent, SlaPolicy, SlaPolicyVersion
+from steward.sla.models import (
+    BusinessCalendar,
+    Case,
+    CaseEvent,
+    CaseTarget,
+    SlaPolicy,
+    SlaPolicyVersion,
+)
+from steward.users.models import Team, User
 
 SHORT_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DASH = "\u2013"  # an en dash between days and times, as in print
@@ -239,3 +253,106 @@ def case_get(*, user: Any, public_id: Any) -> Case:
 def case_timeline(case: Case) -> list[CaseEvent]:
     """The case's history, newest first, with who did what."""
     return list(case.events.select_related("actor").order_by("-at", "-id"))
+
+
+# Attainment ------------------------------------------------------------------------------------
+
+DELIVERY = "delivery"
+ATTAINMENT_KINDS = [(k.value, k.label) for k in TargetKind] + [(DELIVERY, "Delivery (OTIF)")]
+# group -> (label, the case target's column or expression, the delivered order's)
+ATTAINMENT_GROUPS: dict[str, tuple[str, Any, Any]] = {
+    "quarter": ("Quarter", QuarterStart("decided_on"), QuarterStart("delivered_on")),
+    "account": ("Account", F("case__account_id"), F("account_id")),
+    "owner": ("Owner", F("case__owner_id"), F("owner_id")),
+    "team": ("Team", F("case__owner__team_id"), F("owner__team_id")),
+    "tier": ("Tier", F("case__account__tier_id"), F("account__tier_id")),
+}
+
+
+@dataclass
+class AttainmentRow:
+    """One group's attainment per target kind (and delivery), and over its case targets."""
+
+    key: Any
+    label: str
+    by_kind: dict[str, attainment.Attainment]
+
+    @property
+    def cases(self) -> attainment.Attainment:
+        """Every case target together (first response, next response, resolution), not delivery."""
+        total = attainment.Attainment()
+        for kind, figures in self.by_kind.items():
+            if kind != DELIVERY:
+                total = total + figures
+        return total
+
+    def cells(self) -> list[attainment.Attainment]:
+        return [self.by_kind.get(kind, attainment.Attainment()) for kind, _ in ATTAINMENT_KINDS]
+
+
+def _labels(group: str, keys: set[Any]) -> dict[Any, str]:
+    if group == "quarter":
+        return {k: otif.quarter_of(k if isinstance(k, dt.date) else dt.date.fromisoformat(str(k)[:10])) for k in keys if k}
+    model: Any = {"account": Account, "owner": User, "team": Team, "tier": Tier}[group]
+    found = model.objects.filter(pk__in=[k for k in keys if k is not None])
+    return {obj.pk: (obj.get_full_name() or obj.username) if group == "owner" else str(obj) for obj in found}
+
+
+def attainment_by(
+    *, user: Any, group: str = "quarter", start: dt.date | None = None, end: dt.date | None = None, account: Account | None = None,
+) -> list[AttainmentRow]:
+    """Attainment of the visible portfolio (or one account) grouped by quarter, account, owner, team or
+    tier, per target kind, with deliveries (on time and in full) as one more kind. Counted in the
+    database: case targets by the date they were decided, orders by the date they were delivered."""
+    group = group if group in ATTAINMENT_GROUPS else "quarter"
+    _label, target_key, order_key = ATTAINMENT_GROUPS[group]
+    targets = CaseTarget.objects.filter(decided_on__isnull=False, status__in=[clock.MET, clock.BREACHED])
+    cases = Case.objects.filter(account=account) if account is not None else cases_visible_to(user)
+    if account is not None or not sees_every_account(user):
+        targets = targets.filter(case__in=cases)
+    if start:
+        targets = targets.filter(decided_on__gte=start)
+    if end:
+        targets = targets.filter(decided_on__lt=end)
+    found: dict[Any, dict[str, attainment.Attainment]] = {}
+    for row in (
+        targets.annotate(g=target_key).values("g", "name")
+        .annotate(met=Count("id", filter=Q(status=clock.MET)), breached=Count("id", filter=Q(status=clock.BREACHED)))
+        .order_by()
+    ):
+        found.setdefault(row["g"], {})[row["name"]] = attainment.Attainment(row["met"], row["breached"])
+    orders = order_selectors.orders_visible_to(user).filter(status=OrderStatus.DELIVERED, delivered_on__isnull=False)
+    if account is not None:
+        orders = orders.filter(account=account)
+    if start:
+        orders = orders.filter(delivered_on__gte=start)
+    if end:
+        orders = orders.filter(delivered_on__lt=end)
+    for delivered in (
+        orders.annotate(g=order_key).values("g")
+        .annotate(n=Count("id"), otif=Count("id", filter=Q(is_on_time=True, is_in_full=True)))
+        .order_by()
+    ):
+        found.setdefault(delivered["g"], {})[DELIVERY] = attainment.Attainment(delivered["otif"], delivered["n"] - delivered["otif"])
+    names = _labels(group, set(found))
+    rows = [AttainmentRow(key, names.get(key, "(none)"), kinds) for key, kinds in found.items() if key is not None or group != "quarter"]
+    if group == "quarter":
+        return sorted(rows, key=lambda r: str(r.key))
+    return sorted(rows, key=lambda r: (r.cases.pct if r.cases.pct is not None else Decimal(101), r.label))
+
+
+def recent_breaches(*, user: Any, start: dt.date | None = None, account: Account | None = None, limit: int = 50) -> list[CaseTarget]:
+    """The latest breached targets, naming the target that failed, with their case and account."""
+    qs = CaseTarget.objects.filter(status=clock.BREACHED, breached_at__isnull=False)
+    cases = Case.objects.filter(account=account) if account is not None else cases_visible_to(user)
+    if account is not None or not sees_every_account(user):
+        qs = qs.filter(case__in=cases)
+    if start:
+        qs = qs.filter(decided_on__gte=start)
+    return list(qs.select_related("case__account", "case__owner").order_by("-breached_at", "-id")[:limit])
+
+
+def default_goal() -> Decimal:
+    """The attainment goal pages compare against: the default policy's, else 95 %."""
+    goal = SlaPolicy.objects.filter(is_default=True, is_active=True).values_list("attainment_goal", flat=True).first()
+    return Decimal(goal) if goal is not None else Decimal(95)

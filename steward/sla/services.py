@@ -728,10 +728,19 @@ def _target_rows(case: Case, result: clock.ClockResult) -> list[CaseTarget]:
         CaseTarget(
             case=case, name=s.name, status=s.status, target_seconds=s.target_seconds, mode=s.mode, opened_at=s.opened_at, due_at=s.due,
             met_at=s.met_at, breached_at=s.breached_at, elapsed_seconds=s.elapsed_seconds, paused_seconds=s.paused_seconds,
-            percent_used=s.percent_used, warning_level=s.warning_level, breaches=s.breaches,
+            percent_used=s.percent_used, warning_level=s.warning_level, breaches=s.breaches, decided_on=_decided_on(s),
         )
         for s in result.targets
     ]
+
+
+def _decided_on(state: clock.TargetState) -> dt.date | None:
+    """The UTC date a target was decided: when breached (a breach stands), else when met; None while open."""
+    if state.breached_at is not None:
+        return state.breached_at.astimezone(dt.UTC).date()
+    if state.status == clock.MET and state.met_at is not None:
+        return state.met_at.astimezone(dt.UTC).date()
+    return None
 
 
 def _summary(result: clock.ClockResult) -> tuple[bool, dt.datetime | None]:
@@ -758,7 +767,7 @@ def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
 
 TARGET_COLUMNS = [
     "case", "name", "status", "target_seconds", "mode", "opened_at", "due_at", "met_at", "breached_at",
-    "elapsed_seconds", "paused_seconds", "percent_used", "warning_level", "breaches",
+    "elapsed_seconds", "paused_seconds", "percent_used", "warning_level", "breaches", "decided_on",
 ]
 
 
@@ -949,7 +958,7 @@ def _stored_states(ids: Sequence[int], now: dt.datetime) -> dict[int, clock.Cloc
     """The stored target states of these cases as the clock's previous results (so breaches are kept)."""
     found: dict[int, list[clock.TargetState]] = {}
     rows = CaseTarget.objects.filter(case_id__in=ids).order_by("case_id", "id").values_list("case_id", *TARGET_COLUMNS[1:])
-    for case_id, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches in rows:
+    for case_id, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches, _decided in rows:
         found.setdefault(case_id, []).append(
             clock.TargetState(
                 name=name, status=status, target_seconds=seconds, mode=mode, opened_at=opened, started_at=opened, due=due, met_at=met,
@@ -966,7 +975,7 @@ def _stored_states(ids: Sequence[int], now: dt.datetime) -> dict[int, clock.Cloc
 def _target_row(case_id: int, s: clock.TargetState) -> tuple[Any, ...]:
     return (
         case_id, s.name, s.status, s.target_seconds, s.mode, s.opened_at, s.due, s.met_at, s.breached_at,
-        s.elapsed_seconds, s.paused_seconds, s.percent_used, s.warning_level, s.breaches,
+        s.elapsed_seconds, s.paused_seconds, s.percent_used, s.warning_level, s.breaches, _decided_on(s),
     )
 
 

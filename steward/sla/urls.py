@@ -18,6 +18,7 @@ urlpatterns = [
     path("sla/policies/<uuid:public_id>/move/", views.policy_move, name="policy_move"),
     path("sla/policies/<uuid:public_id>/delete/", views.policy_delete, name="policy_delete"),
     path("cases/", views.case_list, name="cases"),
+    path("sla/attainment/", views.attainment, name="attainment"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),
     path("accounts/<uuid:account_id>/cases/new/", views.case_create, name="case_create"),

@@ -28,6 +28,7 @@ from steward.sla.choices import (
     EscalationLevel,
     TargetKind,
 )
+from steward.sla.engine.attainment import Attainment
 from steward.sla.forms import (
     CalendarForm,
     CaseForm,
@@ -430,5 +431,57 @@ def account_cases(request, public_id):
     qs = selectors.cases_visible_to(request.user).filter(account=account).select_related("owner")
     open_cases = list(qs.filter(status__in=OPEN_CASE_STATUSES).order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at")[:100])
     recent = list(qs.exclude(status__in=OPEN_CASE_STATUSES).order_by("-opened_at")[:20])
-    context.update(open_cases=open_cases, recent=recent, can_create=not request.user.is_read_only, now=timezone.now())
+    quarters = selectors.attainment_by(user=request.user, group="quarter", account=account, start=_quarter_start(timezone.localdate(), 3))
+    context.update(
+        open_cases=open_cases, recent=recent, can_create=not request.user.is_read_only, now=timezone.now(),
+        quarters=quarters, kinds=selectors.ATTAINMENT_KINDS, goal=selectors.default_goal(), chart=attainment_chart(quarters),
+    )
     return render(request, "sla/account_cases.html", context)
+
+
+# Attainment ------------------------------------------------------------------------------------
+
+ATTAINMENT_COLORS = {"first_response": "#2563eb", "next_response": "#7c3aed", "resolution": "#0f8a5f", "delivery": "#b45309"}
+
+
+def _quarter_start(day: dt.date, back: int = 0) -> dt.date:
+    index = day.year * 4 + (day.month - 1) // 3 - back
+    return dt.date(index // 4, index % 4 * 3 + 1, 1)
+
+
+def attainment_chart(quarters: list[selectors.AttainmentRow]) -> dict:
+    """A line per target kind (and deliveries): the share met, by quarter."""
+    return {
+        "type": "line",
+        "labels": [q.label for q in quarters],
+        "datasets": [
+            {
+                "label": f"{label} %", "borderColor": ATTAINMENT_COLORS[kind], "backgroundColor": ATTAINMENT_COLORS[kind],
+                "data": [float(q.by_kind[kind].pct) if kind in q.by_kind and q.by_kind[kind].pct is not None else None for q in quarters],
+                "spanGaps": True,
+            }
+            for kind, label in selectors.ATTAINMENT_KINDS
+        ],
+    }
+
+
+def attainment(request):
+    """SLA attainment of the visible portfolio: the trend by quarter, a table by the chosen grouping, the latest breaches."""
+    today = timezone.localdate()
+    back = request.GET.get("quarters", "4")
+    back_n = int(back) if back in ("2", "4", "8", "12") else 4
+    start = _quarter_start(today, back_n - 1)
+    group = request.GET.get("group", "quarter") if request.GET.get("group", "quarter") in selectors.ATTAINMENT_GROUPS else "quarter"
+    quarters = selectors.attainment_by(user=request.user, group="quarter", start=start)
+    rows = quarters if group == "quarter" else selectors.attainment_by(user=request.user, group=group, start=start)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    total = selectors.AttainmentRow(None, "All", {})
+    for q in quarters:
+        for kind, figures in q.by_kind.items():
+            total.by_kind[kind] = total.by_kind.get(kind, Attainment()) + figures
+    return render(request, "sla/attainment.html", {
+        "nav": "sla_attainment", "quarters": quarters, "page": page, "group": group, "groups": {k: v[0] for k, v in selectors.ATTAINMENT_GROUPS.items()},
+        "back": str(back_n), "start": start, "kinds": selectors.ATTAINMENT_KINDS, "total": total, "goal": selectors.default_goal(),
+        "chart": attainment_chart(quarters), "breaches": selectors.recent_breaches(user=request.user, start=start, limit=25),
+        "page_query": _without_page(request),
+    })

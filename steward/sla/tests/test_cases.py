@@ -278,3 +278,80 @@ def test_escalate_from_the_page_and_the_api_and_read_notifications(client, setup
     refused = api.post(f"/cases/{case.public_id}/escalate", {"level": "l2", "reason": "again"})
     assert refused.status_code == 422 and "higher level" in refused.json()["errors"]["level"][0]
     assert api.post(f"/cases/{case.public_id}/escalate", {"level": "management", "reason": "CEO"}).json()["escalation_level"] == "management"
+
+
+def test_attainment_counts_decided_targets_by_quarter_account_and_tier_with_deliveries(setup):
+    from types import SimpleNamespace
+
+    from steward.orders import services as order_services
+    from steward.orders.tests.factories import order, product
+
+    _admin, owner, account, _policy = setup
+    met = open_case(owner, account)  # replied on Monday within its 4 hours, resolved on Tuesday within 16
+    services.case_reply(actor=owner, case=met, body="On it", now=dt.datetime(2026, 11, 23, 9, tzinfo=UTC))
+    services.case_change_status(actor=owner, case=met, status="resolved", now=dt.datetime(2026, 11, 24, 9, tzinfo=UTC))
+    late = open_case(owner, account, subject="Nobody answered")  # breached on Monday 11:30 UTC, then answered
+    services.case_reply(actor=owner, case=late, body="Sorry", now=dt.datetime(2026, 11, 23, 13, tzinfo=UTC))
+    running = open_case(owner, account, subject="Still open")
+    services.case_recompute(running, now=dt.datetime(2026, 11, 21, tzinfo=UTC))  # nothing decided yet: not counted
+    shipped = order(SimpleNamespace(account=account, owner=owner), product("PAL-1"), actor=owner)
+    order_services.shipment_record(
+        actor=owner, order=shipped, quantities={shipped.lines.get(): "10"}, shipped_on=dt.date(2025, 3, 20),
+        delivered_on=dt.date(2025, 3, 21), now=dt.datetime(2025, 3, 21, 12, tzinfo=UTC),
+    )
+    rows = {r.label: r for r in selectors.attainment_by(user=owner, group="quarter")}
+    assert set(rows) == {"2025-Q1", "2026-Q4"}
+    q4 = rows["2026-Q4"].by_kind
+    assert (q4["first_response"].met, q4["first_response"].breached, q4["first_response"].pct) == (1, 1, 50)
+    assert (q4["resolution"].met, q4["resolution"].breached) == (1, 0)
+    assert str(rows["2026-Q4"].cases.pct) == "66.7" and "delivery" not in q4
+    assert rows["2025-Q1"].by_kind["delivery"].pct == 100 and rows["2025-Q1"].cases.pct is None
+    by_account = selectors.attainment_by(user=owner, group="account", start=dt.date(2026, 10, 1))
+    assert [(r.label, r.cases.met, r.cases.breached) for r in by_account] == [("Acme Logistics", 2, 1)]
+    assert [r.label for r in selectors.attainment_by(user=owner, group="tier")] == ["Strategic"]
+    assert selectors.attainment_by(user=UserFactory(role=Role.MANAGER), group="quarter") == []  # someone else's cases
+    (breach,) = selectors.recent_breaches(user=owner)
+    assert (breach.case, breach.name) == (late, "first_response")
+
+
+def test_attainment_pages_card_and_api(client, setup):
+    from django.urls import reverse
+
+    from steward.api.tests.client import ApiClient
+
+    _admin, owner, account, _policy = setup
+    late = open_case(owner, account, at=dt.datetime.now(UTC) - dt.timedelta(days=10), subject="Nobody answered")
+    services.case_recompute(late, now=dt.datetime.now(UTC))  # ten days without a reply: breached
+    client.force_login(owner)
+    page = client.get(reverse("sla:attainment")).content.decode()
+    assert 'data-chart="attainment-data"' in page and "Nobody answered" in page and "First response" in page
+    assert "0.0 %" in page  # nothing met
+    by_tier = client.get(reverse("sla:attainment"), {"group": "tier", "quarters": "8"}).content.decode()
+    assert "Strategic" in by_tier
+    tab = client.get(reverse("sla:account_cases", args=[account.public_id])).content.decode()
+    assert 'data-testid="account-attainment"' in tab
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="sla-card"' in dashboard and "1 breached" in dashboard
+    api = ApiClient(client, owner)
+    (row,) = api.get("/sla/attainment", group="account").json()
+    assert row["label"] == "Acme Logistics" and row["kinds"]["first_response"] == {"met": 0, "breached": 1, "pct": "0.0"}
+    assert api.get("/sla/attainment", group="galaxy").status_code == 422
+    assert ApiClient(client, UserFactory(role=Role.MANAGER)).get("/sla/attainment", account_id=str(account.public_id)).status_code == 404
+
+
+def test_the_migration_dates_states_stored_before_it(setup):
+    import importlib
+
+    from django.apps import apps
+
+    from steward.sla.models import CaseTarget
+
+    _admin, owner, account, _policy = setup
+    late = open_case(owner, account)
+    services.case_recompute(late, now=dt.datetime(2026, 11, 24, tzinfo=UTC))
+    CaseTarget.objects.update(decided_on=None)
+    migration = importlib.import_module("steward.sla.migrations.0005_target_decided_on")
+    migration.fill_decided_on(apps, None)
+    assert dict(CaseTarget.objects.filter(case=late).values_list("name", "decided_on")) == {
+        "first_response": dt.date(2026, 11, 23), "resolution": None,  # breached Monday; the resolution still runs
+    }
