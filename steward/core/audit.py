@@ -107,7 +107,11 @@ def record_changes(*, actor: Any, changes: Sequence[Change], now: dt.datetime | 
     actor_id = getattr(actor, "pk", None)
     actor_label = getattr(actor, "username", "") or ("system" if actor is None else str(actor))
     events: list[AuditEvent] = []
+    longest = AuditEvent._meta.get_field("action").max_length or 10
     for change in changes:
+        if len(change.action) > longest:
+            # SQLite would store it; PostgreSQL refuses it mid-transaction. Fail the same way on both.
+            raise ValueError(f"audit action {change.action!r} is longer than {longest} characters")
         event = AuditEvent(
             occurred_at=now,
             actor_id=actor_id,

@@ -645,7 +645,7 @@ def case_customer_reply(*, actor: User, case: Case, body: str, now: dt.datetime 
     if case.status == CaseStatus.WAITING_ON_CUSTOMER:
         _set_status(case, CaseStatus.OPEN, now=now, actor=actor, quiet=True)
     _touch(case, now)
-    audit.record(actor=actor, action="customer_reply", instance=case, before=None, after={}, account_id=case.account_id, now=now)
+    audit.record(actor=actor, action="reply", instance=case, before=None, after={"from": "customer"}, account_id=case.account_id, now=now)
     return event
 
 

@@ -122,3 +122,12 @@ def test_a_bulk_path_with_many_events_chains_them_too(personas):
     assert changed == 120
     assert AuditEvent.objects.filter(action="update", object_type="accounts.account").count() >= 120
     assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_an_action_longer_than_its_column_is_refused_on_every_database(personas):
+    from steward.core import audit
+
+    with pytest.raises(ValueError, match="longer than 10"), transaction.atomic():
+        audit.record(actor=personas.owner, action="customer_reply", instance=personas.account, before=None, after={})
+    assert not AuditEvent.objects.filter(action="customer_reply").exists()
