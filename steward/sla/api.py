@@ -317,15 +317,7 @@ def _policy_input(user: User, data: dict[str, Any]) -> tuple[dict[str, Any], lis
 def policy_list(request: HttpRequest) -> Any:
     """Policies in matching order (the first whose scope matches a case applies, then the default)."""
     current_user(request)
-    return MappedPages(_PolicyPages(), _policy_out)
-
-
-class _PolicyPages:
-    def count(self) -> int:
-        return SlaPolicy.objects.count()
-
-    def __getitem__(self, index: slice) -> list[SlaPolicy]:
-        return list(selectors.policies().prefetch_related("accounts", "contracts")[index])
+    return MappedPages(selectors.policies().prefetch_related("accounts", "contracts"), _policy_out)
 
 
 @router.post("/sla/policies", response={201: PolicyOut, **RESPONSES}, tags=["SLA policies"])
@@ -495,18 +487,7 @@ def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> Any:
         qs = qs.filter(sla_breached=filters.breached)
     if filters.account_id is not None:
         qs = qs.filter(account__public_id=filters.account_id)
-    return MappedPages(_CasePages(qs.order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id")), _case_out)
-
-
-class _CasePages:
-    def __init__(self, qs: Any) -> None:
-        self.qs = qs
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __getitem__(self, index: slice) -> list[Case]:
-        return list(self.qs[index])
+    return MappedPages(qs.order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id"), _case_out)
 
 
 @router.post("/cases", response={201: CaseOut, **RESPONSES}, tags=["cases"])
