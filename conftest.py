@@ -9,6 +9,36 @@ import pytest
 os.environ.setdefault("STEWARD_TESTING", "1")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _serialise_live_server_on_shared_sqlite() -> None:
+    """One request at a time when the live server shares the test's in-memory SQLite connection.
+
+    The live server answers each browser connection on its own thread, and with an in-memory SQLite
+    database every thread uses the test's single connection. Two requests at once (a page's scripts and
+    styles load in parallel) then interleave on that one connection, and a read can come back with
+    another query's rows (a login lookup once returned "2 users" and the request failed). PostgreSQL and
+    file databases give each thread its own connection and are left alone.
+    """
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialisedWSGIServer(ThreadedWSGIServer):
+        def set_app(self, application):
+            if not self.connections_override:
+                return super().set_app(application)
+            lock = threading.Lock()
+
+            def serialised(environ, start_response):
+                with lock:
+                    return application(environ, start_response)
+
+            return super().set_app(serialised)
+
+    LiveServerThread.server_class = SerialisedWSGIServer
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
