@@ -78,6 +78,7 @@ class CaseEventKind(models.TextChoices):
     CLOSED = clock.CLOSED, "Closed"
     INTERNAL_NOTE = "internal_note", "Internal note"
     ESCALATED = "escalated", "Escalated"
+    REEVALUATED = "reevaluated", "SLA re-evaluated"
 
 
 class TargetStatus(models.TextChoices):

@@ -211,9 +211,20 @@ class Case(VersionedModel):
     sla_next_due = models.DateTimeField(null=True, blank=True, help_text="The soonest due time of a running target.")
     sla_computed_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.CharField(max_length=12, choices=EscalationLevel.choices, default=EscalationLevel.L1)
+    policy_since = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When a re-evaluation moved the case to its policy version: no breach under it is dated earlier.",
+    )
+    external_source = models.CharField(max_length=20, blank=True, help_text='The system a case was imported from ("servicenow").')
+    external_ref = models.CharField(max_length=60, blank=True, help_text="The case's number in that system.")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_ref"], condition=~models.Q(external_ref=""), name="one_case_per_external_ref"
+            ),
+        ]
         indexes = [
             models.Index(fields=["account", "-opened_at"], name="case_account_opened_idx"),
             models.Index(fields=["status", "sla_next_due"], name="case_status_due_idx"),
@@ -313,6 +324,10 @@ class CaseEscalation(models.Model):
     reason = models.CharField(max_length=500)
     automatic = models.BooleanField(default=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="case_escalations",
+        help_text="Who owns the level the case was raised to (see EscalationOwner), when one is named.",
+    )
     at = models.DateTimeField()
 
     class Meta:
@@ -320,3 +335,54 @@ class CaseEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.from_level}->{self.to_level}"
+
+
+class EscalationOwner(TimeStampedModel):
+    """Who owns an escalation level (L2, L3, management), for every account or for one tier's accounts.
+
+    L1 is the case's own owner. A tier's owner comes before the portfolio-wide one; a case raised to
+    a level is assigned to that level's owner, who is told with the case owner and operations manager.
+    """
+
+    level = models.CharField(max_length=12, choices=EscalationLevel.choices)
+    tier = models.ForeignKey("accounts.Tier", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="escalation_levels")
+
+    class Meta:
+        ordering = ["level", "tier", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "tier"], name="one_escalation_owner_per_level_and_tier"),
+            models.UniqueConstraint(
+                fields=["level"], condition=models.Q(tier__isnull=True), name="one_portfolio_escalation_owner_per_level"
+            ),
+            models.CheckConstraint(condition=~models.Q(level="l1"), name="escalation_owner_above_l1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.tier or 'all'} {self.user}"
+
+
+class DeliveryGoal(TimeStampedModel):
+    """The share of deliveries that must arrive on time and in full: for one account, or (no account)
+    the portfolio's default. A contract's on-time-delivery service level comes first (see selectors)."""
+
+    account = models.OneToOneField(
+        "accounts.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_goal"
+    )
+    is_default = models.BooleanField(default=False)
+    goal = models.DecimalField(max_digits=5, decimal_places=2)
+    note = models.CharField(max_length=300, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True), name="one_default_delivery_goal"),
+            models.CheckConstraint(
+                condition=models.Q(is_default=True, account__isnull=True) | models.Q(is_default=False, account__isnull=False),
+                name="delivery_goal_for_an_account_or_the_default",
+            ),
+            models.CheckConstraint(condition=models.Q(goal__gte=0, goal__lte=100), name="delivery_goal_is_a_percentage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account or 'default'} {self.goal} %"
