@@ -1,0 +1,358 @@
+"""ServiceNow incident logs as Steward cases: the Django side of `importing/servicenow.py`.
+
+The pure reader turns the CSV into incidents, each with the clock's events. Here the log is read
+for an account the user may work on, ServiceNow's states are put onto case statuses, each case
+gets the policy version that matches it when it opens (or the one the user picks), and the clock
+is run over every history in memory, so the user sees what an import would give before anything
+is written: incidents, events, the dates covered, the rows that cannot be read (by row and
+field) and how many cases would meet or breach their targets.
+
+Problems the reader worked around by a documented rule (a row updated before the opening, a late
+copy of an older update) are warnings; a row or value it had to leave out or guess is an error,
+and a file with an error is not imported at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import datetime as dt
+import io
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from django.utils import timezone
+
+from steward.accounts.models import Account
+from steward.accounts.selectors import accounts_visible_to
+from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
+from steward.sla import selectors
+from steward.sla.choices import CaseStatus
+from steward.sla.engine import clock
+from steward.sla.importing import servicenow
+from steward.sla.models import SlaPolicy, SlaPolicyVersion
+from steward.sla.services import can_configure_sla
+from steward.users.models import User
+
+SERVICENOW_STATUSES: Mapping[str, str] = MappingProxyType(
+    {
+        "new": CaseStatus.NEW,
+        "active": CaseStatus.OPEN,
+        "awaiting_user_info": CaseStatus.WAITING_ON_CUSTOMER,
+        "awaiting_evidence": CaseStatus.WAITING_ON_CUSTOMER,
+        "awaiting_vendor": CaseStatus.WAITING_ON_THIRD_PARTY,
+        "awaiting_problem": CaseStatus.ON_HOLD,
+        "resolved": CaseStatus.RESOLVED,
+        "closed": CaseStatus.CLOSED,
+    }
+)
+"""The reader's statuses -> case statuses. Every Awaiting state lands on a status a policy may
+pause on (waiting on the customer or a third party, on hold), so listing those three as pause
+statuses pauses the clock exactly where the log waited."""
+
+STATE_NAMES: Mapping[str, str] = MappingProxyType({v: k for k, v in servicenow.STATUSES.items()})
+"""The reader's statuses -> the `incident_state` written in the log, kept on each status event."""
+
+ERROR_KINDS = frozenset(
+    {
+        servicenow.MALFORMED_ROW,
+        servicenow.MISSING_VALUE,
+        servicenow.INVALID_VALUE,
+        servicenow.OPENED_AT_ASSUMED,
+        servicenow.INCIDENT_LEFT_OUT,
+    }
+)
+"""Problems that leave a row or value out, or guess it: a file with one is not imported."""
+
+INFORMATIVE_FIELDS = frozenset({"made_sla"})
+"""Columns read for information only: an unreadable value there is a warning, not an error."""
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_PROBLEMS_SHOWN = 50
+
+NO_SLA = "no SLA"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem of one CSV row (the header is row 1) and column, as a user reads it."""
+
+    row: int
+    field: str
+    message: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, {self.field}: {self.message}" if self.field else f"Row {self.row}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    """One incident as the case it would become: its facts, policy version, history and SLA outcome."""
+
+    number: str
+    line: int
+    opened_at: dt.datetime
+    priority: str
+    category: str
+    status: str
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    version: SlaPolicyVersion | None
+    events: tuple[clock.Event, ...]
+    bodies: tuple[str, ...]
+    outcome: str
+
+    @property
+    def policy_label(self) -> str:
+        return str(self.version) if self.version is not None else NO_SLA
+
+
+@dataclass(frozen=True)
+class ServiceNowPreview:
+    """What importing a log would give, for one account; nothing is written."""
+
+    account: Account
+    time_zone: str
+    policy: SlaPolicy | None
+    rows: int
+    cases: tuple[PlannedCase, ...]
+    errors: tuple[RowProblem, ...]
+    warnings: tuple[RowProblem, ...]
+    events_by_kind: Mapping[str, int] = field(hash=False)
+
+    @property
+    def incidents(self) -> int:
+        return len(self.cases)
+
+    @property
+    def events(self) -> int:
+        return sum(self.events_by_kind.values())
+
+    @property
+    def first_at(self) -> dt.datetime | None:
+        return min((c.opened_at for c in self.cases), default=None)
+
+    @property
+    def last_at(self) -> dt.datetime | None:
+        return max((c.events[-1].at for c in self.cases), default=None)
+
+    @property
+    def by_policy(self) -> dict[str, int]:
+        """Cases per policy version ("no SLA" for none), most first."""
+        return dict(Counter(c.policy_label for c in self.cases).most_common())
+
+    @property
+    def outcomes(self) -> dict[str, int]:
+        """Cases whose targets would all be met, with one breached, still running, or without SLA."""
+        counts = Counter(c.outcome for c in self.cases)
+        return {name: counts[name] for name in (clock.MET, clock.BREACHED, clock.RUNNING, NO_SLA) if counts[name]}
+
+    @property
+    def can_import(self) -> bool:
+        return bool(self.cases) and not self.errors
+
+    def counts(self) -> dict[str, Any]:
+        """The figures a command or the API prints."""
+        return {
+            "rows": self.rows,
+            "incidents": self.incidents,
+            "events": self.events,
+            "events_by_kind": dict(self.events_by_kind),
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "by_policy": self.by_policy,
+            "outcomes": self.outcomes,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+        }
+
+
+def can_import_cases(user: User, account: Account) -> bool:
+    """Who may import cases into an account: someone who sees it and may configure SLAs or work on its cases."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if not accounts_visible_to(user).filter(pk=account.pk).exists():
+        return False
+    return can_configure_sla(user) or not user.is_read_only
+
+
+def import_account(*, actor: User, reference: str) -> Account:
+    """The account to import into, by public id or exact name, among those the actor sees.
+
+    Raises NotFound for an account the actor does not see (as for one that does not exist) and
+    PermissionDenied when they see it but may not import into it.
+    """
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationFailed("account: choose the account the cases belong to.", field_errors={"account": ["Choose an account."]})
+    visible = accounts_visible_to(actor)
+    try:
+        found = list(visible.filter(public_id=uuid.UUID(reference))[:2])
+    except ValueError:
+        found = list(visible.filter(name=reference)[:2])
+    if not found:
+        raise NotFound(f"No account {reference!r} in your portfolio.")
+    if len(found) > 1:
+        message = f"Several accounts are named {reference!r}: give the account's id."
+        raise ValidationFailed(f"account: {message}", field_errors={"account": [message]})
+    account = found[0]
+    if not can_import_cases(actor, account):
+        raise PermissionDenied("Your role cannot import cases.")
+    return account
+
+
+def import_policy(*, reference: str) -> SlaPolicy | None:
+    """The policy every imported case goes under, by public id or name; empty: each case's match."""
+    reference = (reference or "").strip()
+    if not reference:
+        return None
+    policies = SlaPolicy.objects.filter(current_version__gt=0)
+    try:
+        policy = policies.filter(public_id=uuid.UUID(reference)).first()
+    except ValueError:
+        policy = policies.filter(name=reference).first()
+    if policy is None:
+        message = f"No SLA policy {reference!r} with a version in force."
+        raise ValidationFailed(f"policy: {message}", field_errors={"policy": [message]})
+    return policy
+
+
+def servicenow_preview(
+    *, actor: User, account: Account, content: bytes | str, time_zone: str = "UTC", policy: SlaPolicy | None = None,
+    now: dt.datetime | None = None,
+) -> ServiceNowPreview:
+    """Read a ServiceNow incident log for `account` and say what importing it would give; writes nothing.
+
+    Raises PermissionDenied when the actor may not import into the account, ValidationFailed (on
+    `file` or `time_zone`) when the file is not such a log at all; problems of single rows are
+    listed in the preview instead.
+    """
+    if not can_import_cases(actor, account):
+        raise PermissionDenied("You can only import cases into accounts of your portfolio, and not with a read-only role.")
+    now = now or timezone.now()
+    result = _read(content, time_zone)
+    errors, warnings = _sort_problems(result.problems)
+    versions = _Versions(account, policy, result.cases, now)
+    planned = tuple(_plan(case, versions, now) for case in result.cases)
+    kinds = Counter(event.kind for case in planned for event in case.events)
+    return ServiceNowPreview(
+        account=account, time_zone=time_zone, policy=policy, rows=result.rows, cases=planned,
+        errors=errors, warnings=warnings, events_by_kind=MappingProxyType(dict(sorted(kinds.items()))),
+    )
+
+
+def _read(content: bytes | str, time_zone: str) -> servicenow.ImportResult:
+    if isinstance(content, bytes):
+        try:
+            text = codecs.decode(content, "utf-8-sig")
+        except UnicodeDecodeError as error:
+            message = f"The file is not UTF-8 text (byte {error.start + 1} cannot be read); export the log as UTF-8 CSV."
+            raise ValidationFailed(f"file: {message}", field_errors={"file": [message]}) from error
+    else:
+        text = content.lstrip("\ufeff")
+    try:
+        return servicenow.read_incident_log(io.StringIO(text, newline=""), time_zone=time_zone)
+    except ValueError as error:
+        name = "time_zone" if "time zone" in str(error) else "file"
+        message = str(error)[:1].upper() + str(error)[1:] + "."
+        raise ValidationFailed(f"{name}: {message}", field_errors={name: [message]}) from error
+
+
+def _sort_problems(problems: tuple[servicenow.ImportProblem, ...]) -> tuple[tuple[RowProblem, ...], tuple[RowProblem, ...]]:
+    errors, warnings = [], []
+    for p in problems:
+        row = RowProblem(p.line, p.field, p.message, p.kind)
+        if p.kind in ERROR_KINDS and p.field not in INFORMATIVE_FIELDS:
+            errors.append(row)
+        else:
+            warnings.append(row)
+    return tuple(errors), tuple(warnings)
+
+
+class _Versions:
+    """Each case's policy version and the clock's policy for it, each worked out once.
+
+    With a picked policy every case goes under its current version; otherwise under the version
+    `selectors.matching_version` gives for the case's facts when it opens (account, tier, first
+    priority and category), asked once per distinct priority and category.
+    """
+
+    def __init__(self, account: Account, policy: SlaPolicy | None, cases: tuple[servicenow.ImportedCase, ...], now: dt.datetime) -> None:
+        self.account = account
+        self.tier = account.tier.name if account.tier_id else None
+        self.picked = None if policy is None else SlaPolicyVersion.objects.select_related("policy").get(policy=policy, number=policy.current_version)
+        first = min((c.opened_at.year for c in cases), default=now.year)
+        self.years = range(first - 1, max(now.year, first) + 2)
+        self._matched: dict[tuple[str | None, str | None], SlaPolicyVersion | None] = {}
+        self._engines: dict[int, clock.Policy] = {}
+
+    def version(self, *, priority: str | None, category: str | None, at: dt.datetime) -> SlaPolicyVersion | None:
+        if self.picked is not None:
+            return self.picked
+        key = (priority, category)
+        if key not in self._matched:
+            facts = clock.CaseFacts(account_id=self.account.pk, account_tier=self.tier, priority=priority, category=category)
+            self._matched[key] = selectors.matching_version(facts, at=at)
+        return self._matched[key]
+
+    def engine(self, version: SlaPolicyVersion) -> clock.Policy:
+        """The version as the clock reads it, in force from the start: a replay of history asks how the
+        incidents would have fared had the policy applied when they opened, so rule (c) of the clock
+        (no breach before the version's `effective_from`) is lifted here."""
+        if version.pk not in self._engines:
+            engine = selectors.engine_policy(version, years=self.years)
+            self._engines[version.pk] = dataclasses.replace(engine, effective_from=None)
+        return self._engines[version.pk]
+
+
+def _plan(case: servicenow.ImportedCase, versions: _Versions, now: dt.datetime) -> PlannedCase:
+    """The incident's events on case statuses, its final state, policy version and SLA outcome at `now`."""
+    created = case.events[0]
+    version = versions.version(priority=created.priority, category=created.category, at=case.opened_at)
+    status: str = CaseStatus.NEW
+    resolved_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    events, bodies = [], []
+    for event in case.events:
+        mapped = SERVICENOW_STATUSES.get(event.status) if event.status is not None else None
+        events.append(clock.Event(at=event.at, kind=event.kind, status=mapped, priority=event.priority, category=event.category))
+        if event.kind == clock.CREATED:
+            bodies.append(f"Imported from ServiceNow incident {case.number}.")
+        elif event.status is not None:
+            bodies.append(f"ServiceNow state: {STATE_NAMES.get(event.status, event.status)}.")
+        else:
+            bodies.append("")
+        if mapped is not None:
+            status = mapped
+        if event.kind == clock.RESOLVED:
+            resolved_at = event.at
+        elif event.kind == clock.REOPENED:
+            resolved_at = None
+        elif event.kind == clock.CLOSED:
+            closed_at = event.at
+            resolved_at = resolved_at or event.at
+    outcome = _outcome(versions.engine(version) if version is not None else None, events, now)
+    return PlannedCase(
+        number=case.number, line=case.line, opened_at=case.opened_at, priority=case.priority or "", category=case.category or "",
+        status=status, resolved_at=resolved_at, closed_at=closed_at, version=version, events=tuple(events), bodies=tuple(bodies),
+        outcome=outcome,
+    )
+
+
+def _outcome(policy: clock.Policy | None, events: list[clock.Event], now: dt.datetime) -> str:
+    """Met (every target), breached (any), running, or no SLA, as the clock says at `now`."""
+    if policy is None:
+        return NO_SLA
+    result = clock.evaluate_clock(policy=policy, events=events, now=max(now, events[-1].at))
+    if result.no_sla or not result.targets:
+        return NO_SLA
+    if result.breached_targets:
+        return clock.BREACHED
+    if all(state.status == clock.MET for state in result.targets):
+        return clock.MET
+    return clock.RUNNING

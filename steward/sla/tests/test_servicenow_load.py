@@ -1,0 +1,172 @@
+"""Loading a ServiceNow incident log for an account: what the user is shown before anything is saved.
+
+The real sample log (shared/data beside the repository) is read for an account under a default
+policy equal to the replay test's example policy, so the figures must be the replay's: 890
+incidents, 3,559 events, 554 met and 336 breached, and the incidents worked out on paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from steward.accounts.tests.factories import AccountFactory
+from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
+from steward.sla import imports, services
+from steward.sla.choices import PAUSABLE_STATUSES, CaseStatus
+from steward.sla.engine import clock
+from steward.sla.models import Case, CaseEvent
+from steward.sla.services import TargetInput
+from steward.sla.tests.test_servicenow_replay import LOG, MISSING_LOG, PAPER, as_expected
+from steward.users.choices import Role
+from steward.users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
+HEADER = (
+    "number,incident_state,active,reassignment_count,reopen_count,sys_mod_count,made_sla,caller_id,opened_by,opened_at,"
+    "sys_created_by,sys_created_at,sys_updated_by,sys_updated_at,contact_type,location,category,subcategory,u_symptom,"
+    "cmdb_ci,impact,urgency,priority,assignment_group,assigned_to,knowledge,u_priority_confirmation,notify,problem_id,"
+    "rfc,vendor,caused_by,closed_code,resolved_by,resolved_at,closed_at"
+)
+
+
+def row(number: str, state: str, updated: str, *, opened: str = "07-03-2016 09:00", priority: str = "3 - Moderate", reopens: str = "0") -> str:
+    cells = dict.fromkeys(HEADER.split(","), "?")
+    cells.update(
+        number=number, incident_state=state, reopen_count=reopens, made_sla="TRUE", opened_at=opened, sys_updated_at=updated,
+        category="Category 9", priority=priority,
+    )
+    return ",".join(cells.values())
+
+
+def log(*rows: str) -> str:
+    return "\n".join((HEADER, *rows)) + "\n"
+
+
+@pytest.fixture
+def people(db):
+    admin = UserFactory(role=Role.ADMIN)
+    owner = UserFactory(role=Role.MANAGER)
+    account = AccountFactory(owner=owner, name="Acme Service Desk")
+    return admin, owner, account
+
+
+@pytest.fixture
+def policy(people):
+    """The replay's example policy: Mon-Fri 08:00-18:00 UTC, resolution 4/8/24/40 business hours, waits paused."""
+    admin, _owner, _account = people
+    desk = services.calendar_create(actor=admin, data={"name": "Desk", "time_zone": "UTC", "week": ["08:00-18:00"] * 5 + ["", ""]})
+    hours = {"critical": 4, "high": 8, "moderate": 24, "low": 40}
+    return services.policy_create(
+        actor=admin, data={"name": "Example", "calendar": desk, "is_default": True, "pause_statuses": list(PAUSABLE_STATUSES)},
+        targets=[TargetInput(priority, "resolution", h * 60) for priority, h in hours.items()], now=NOW - dt.timedelta(days=1),
+    )
+
+
+@pytest.fixture
+def real_log() -> bytes:
+    if not LOG.exists():
+        pytest.skip(MISSING_LOG)
+    return LOG.read_bytes()
+
+
+def test_the_real_log_previews_as_the_replay_counts_it(people, policy, real_log):
+    _admin, owner, account = people
+    preview = imports.servicenow_preview(actor=owner, account=account, content=real_log, now=NOW)
+    assert (preview.rows, preview.incidents, preview.events) == (5998, 890, 3559)
+    assert dict(preview.events_by_kind) == {
+        "category_changed": 68, "closed": 890, "created": 890, "priority_changed": 45, "reopened": 11, "resolved": 901, "status_changed": 754,
+    }
+    assert preview.errors == () and preview.can_import
+    assert [(w.row, w.field, w.kind) for w in preview.warnings] == [
+        (330, "sys_updated_at", "before_opened"), (336, "sys_updated_at", "before_opened"), (346, "sys_updated_at", "before_opened"),
+        (351, "sys_updated_at", "before_opened"), (359, "incident_state", "stale_row"), (438, "sys_updated_at", "before_opened"),
+    ]
+    assert preview.by_policy == {"Example v1": 890}
+    assert preview.outcomes == {"met": 554, "breached": 336}
+    assert preview.first_at == min(c.opened_at for c in preview.cases)
+    assert preview.first_at.year == 2016 and preview.last_at is not None and preview.last_at > preview.first_at
+    assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0  # a preview writes nothing
+
+
+def test_waits_land_on_pause_statuses_and_the_paper_incidents_keep_their_figures(people, policy, real_log):
+    _admin, owner, account = people
+    preview = imports.servicenow_preview(actor=owner, account=account, content=real_log, now=NOW)
+    statuses = {e.status for c in preview.cases for e in c.events if e.status is not None}
+    assert statuses <= set(CaseStatus.values)
+    assert {c.status for c in preview.cases} == {CaseStatus.CLOSED}
+    engine = imports._Versions(account, None, (), NOW).engine(policy.versions.get())
+    for number, expected in PAPER.items():
+        case = next(c for c in preview.cases if c.number == number)
+        state = clock.evaluate_clock(policy=engine, events=case.events, now=case.events[-1].at).target(clock.RESOLUTION)
+        assert state is not None and as_expected(state) == expected, number
+    waited = next(c for c in preview.cases if c.number == "INC0000102")
+    assert CaseStatus.WAITING_ON_CUSTOMER in [e.status for e in waited.events]
+    assert "ServiceNow state: Awaiting User Info." in waited.bodies
+
+
+def test_a_bad_row_is_named_by_row_and_field_and_blocks_the_import(people, policy):
+    _admin, owner, account = people
+    content = log(
+        row("INC1", "New", "07-03-2016 09:05"),
+        row("INC1", "Resolved", "2016-03-07 10:00"),
+        row("INC2", "New", "07-03-2016 09:05", priority="9 - Urgent"),
+        "INC3,New,too,few",
+    )
+    preview = imports.servicenow_preview(actor=owner, account=account, content=content, now=NOW)
+    assert not preview.can_import
+    shown = [str(e) for e in preview.errors]
+    assert shown[0].startswith("Row 3, sys_updated_at: sys_updated_at '2016-03-07 10:00' is not a time like 'dd-mm-yyyy HH:MM'")
+    assert shown[1].startswith("Row 4, priority: priority '9 - Urgent'")
+    assert shown[2].startswith("Row 5: the row has 4 cells")
+    assert Case.objects.count() == 0
+
+
+def test_a_file_that_is_not_a_log_is_refused_with_the_reason(people, policy):
+    _admin, owner, account = people
+    with pytest.raises(ValidationFailed) as missing:
+        imports.servicenow_preview(actor=owner, account=account, content=b"number,state\nINC1,New\n")
+    assert "missing columns" in missing.value.field_errors["file"][0]
+    with pytest.raises(ValidationFailed) as binary:
+        imports.servicenow_preview(actor=owner, account=account, content=b"\xff\xfenumber")
+    assert "not UTF-8" in binary.value.field_errors["file"][0]
+    with pytest.raises(ValidationFailed) as zone:
+        imports.servicenow_preview(actor=owner, account=account, content=log(), time_zone="Mars/Olympus")
+    assert "time_zone" in zone.value.field_errors
+
+
+def test_times_are_read_in_the_zone_given_and_a_picked_policy_applies_to_every_case(people, policy):
+    admin, owner, account = people
+    strict = services.policy_create(
+        actor=admin, data={"name": "Strict", "calendar": policy.calendar, "pause_statuses": []},
+        targets=[TargetInput("moderate", "resolution", 60)], now=NOW,
+    )
+    content = log(row("INC1", "New", "07-03-2016 09:05"), row("INC1", "Resolved", "07-03-2016 11:00"))
+    preview = imports.servicenow_preview(actor=owner, account=account, content=content, time_zone="Europe/Berlin", policy=strict, now=NOW)
+    (case,) = preview.cases
+    assert case.opened_at == dt.datetime(2016, 3, 7, 8, tzinfo=dt.UTC)  # 09:00 in Berlin (CET)
+    assert case.policy_label == "Strict v1" and case.outcome == "breached" and case.status == CaseStatus.RESOLVED
+    assert case.resolved_at == dt.datetime(2016, 3, 7, 10, tzinfo=dt.UTC) and case.closed_at is None
+    assert imports.import_policy(reference="Strict") == strict
+    with pytest.raises(ValidationFailed):
+        imports.import_policy(reference="Nonexistent")
+
+
+def test_only_people_who_see_the_account_and_may_work_on_it_import(people, policy):
+    admin, owner, account = people
+    outsider = UserFactory(role=Role.MANAGER)
+    sponsor = UserFactory(role=Role.SPONSOR)
+    assert imports.import_account(actor=owner, reference="Acme Service Desk") == account
+    assert imports.import_account(actor=admin, reference=str(account.public_id)) == account
+    with pytest.raises(NotFound):
+        imports.import_account(actor=outsider, reference="Acme Service Desk")
+    with pytest.raises(NotFound):
+        imports.import_account(actor=outsider, reference=str(account.public_id))
+    with pytest.raises(PermissionDenied):
+        imports.servicenow_preview(actor=outsider, account=account, content=log())
+    account.executive_sponsor = sponsor
+    account.save()
+    assert not imports.can_import_cases(sponsor, account)
