@@ -25,6 +25,7 @@ from steward.core.errors import NotFound, ValidationFailed
 from steward.orders.models import Order
 from steward.sla import selectors, services
 from steward.sla.choices import OPEN_CASE_STATUSES
+from steward.sla.import_api import router as import_router
 from steward.sla.models import BusinessCalendar, CalendarClosure, Case, SlaPolicy
 from steward.users.models import User
 
@@ -621,3 +622,7 @@ def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> list[di
         {"group": filters.group, "label": r.label, "kinds": {k: _figures(a) for k, a in r.by_kind.items()}, "cases": _figures(r.cases)}
         for r in rows
     ]
+
+
+# Importing a ServiceNow log: its own module, served under this router.
+router.add_router("", import_router)

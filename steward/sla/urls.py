@@ -1,6 +1,6 @@
 from django.urls import path
 
-from steward.sla import views
+from steward.sla import import_views, views
 
 app_name = "sla"
 urlpatterns = [
@@ -19,6 +19,7 @@ urlpatterns = [
     path("sla/policies/<uuid:public_id>/delete/", views.policy_delete, name="policy_delete"),
     path("cases/", views.case_list, name="cases"),
     path("sla/attainment/", views.attainment, name="attainment"),
+    path("sla/imports/servicenow/", import_views.servicenow_import, name="servicenow_import"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),
     path("accounts/<uuid:account_id>/cases/new/", views.case_create, name="case_create"),

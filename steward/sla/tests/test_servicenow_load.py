@@ -8,8 +8,11 @@ incidents, 3,559 events, 554 met and 336 breached, and the incidents worked out 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 
 from steward.accounts.tests.factories import AccountFactory
 from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -20,6 +23,7 @@ from steward.sla.models import Case, CaseEvent
 from steward.sla.services import TargetInput
 from steward.sla.tests.test_servicenow_replay import LOG, MISSING_LOG, PAPER, as_expected
 from steward.users.choices import Role
+from steward.users.services import api_token_create
 from steward.users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +174,103 @@ def test_only_people_who_see_the_account_and_may_work_on_it_import(people, polic
     account.executive_sponsor = sponsor
     account.save()
     assert not imports.can_import_cases(sponsor, account)
+
+
+# The page, the API and the command -------------------------------------------------------------
+
+PAGE = "/sla/imports/servicenow/"
+API = "/api/v1/cases/imports/servicenow"
+SMALL_LOG = log(
+    row("INC1", "New", "07-03-2016 09:05"),
+    row("INC1", "Awaiting User Info", "07-03-2016 10:00"),
+    row("INC1", "Active", "08-03-2016 09:00"),
+    row("INC1", "Resolved", "08-03-2016 10:00"),
+    row("INC2", "New", "09-03-2016 09:05", opened="09-03-2016 09:00", priority="2 - High"),
+)
+
+
+def upload(content: str | bytes, name: str = "incident_event_log.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content, content_type="text/csv")
+
+
+def test_the_page_checks_an_uploaded_log_and_shows_what_it_gives(client, people, policy):
+    _admin, owner, account = people
+    client.force_login(owner)
+    form = client.get(PAGE, {"account": str(account.public_id)})
+    assert form.status_code == 200 and b"Acme Service Desk" in form.content
+    response = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    preview = response.context["preview"]
+    assert (preview.incidents, preview.events, preview.can_import) == (2, 5, True)
+    assert "Nothing has been saved." in page and "INC1" in page and "Example v1" in page
+    assert Case.objects.count() == 0
+
+
+def test_the_page_names_bad_rows_by_row_and_column(client, people, policy):
+    _admin, owner, account = people
+    client.force_login(owner)
+    bad = log(row("INC1", "New", "07-03-2016 09:05"), row("INC1", "Resolved", "07/03/2016 10:00"))
+    response = client.post(PAGE, {"file": upload(bad), "account": str(account.public_id), "time_zone": "UTC"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "this log cannot be imported" in page
+    assert "<td class=\"num\">3</td><td><code>sys_updated_at</code></td>" in page
+    not_a_log = client.post(PAGE, {"file": upload("a,b\n1,2\n"), "account": str(account.public_id), "time_zone": "UTC"})
+    assert not_a_log.status_code == 422 and "missing columns" in not_a_log.content.decode()
+
+
+def test_the_page_and_the_api_answer_404_for_an_account_not_seen_and_403_to_read_only_roles(client, people, policy):
+    _admin, _owner, account = people
+    outsider = UserFactory(role=Role.MANAGER)
+    client.force_login(outsider)
+    page = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"})
+    assert page.status_code == 404
+    api = client.post(API, {"file": upload(SMALL_LOG), "account": str(account.public_id)}, headers=bearer(outsider))
+    assert api.status_code == 404
+    sponsor = UserFactory(role=Role.SPONSOR)
+    account.executive_sponsor = sponsor
+    account.save()
+    client.force_login(sponsor)
+    assert client.get(PAGE).status_code == 404  # a read-only role has no import page
+    api = client.post(API, {"file": upload(SMALL_LOG), "account": str(account.public_id)}, headers=bearer(sponsor))
+    assert api.status_code == 403
+    assert Case.objects.count() == 0
+
+
+def bearer(user) -> dict[str, str]:
+    _, key = api_token_create(user=user, name="tests")
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_the_api_checks_a_log_and_lists_row_errors(client, people, policy):
+    _admin, owner, account = people
+    response = client.post(API, {"file": upload(SMALL_LOG), "account": "Acme Service Desk", "dry_run": "true"}, headers=bearer(owner))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["incidents"], body["events"], body["can_import"], body["error_count"]) == (2, 5, True, 0)
+    assert body["account"] == str(account.public_id) and body["by_policy"] == {"Example v1": 2}
+    bad = log(row("INC1", "New", "07-03-2016 09:05", priority="urgent"))
+    response = client.post(API, {"file": upload(bad), "account": str(account.public_id)}, headers=bearer(owner))
+    errors = response.json()["errors"]
+    assert response.json()["can_import"] is False
+    assert (errors[0]["row"], errors[0]["field"]) == (2, "priority")
+    refused = client.post(API, {"file": upload(SMALL_LOG), "account": str(account.public_id), "dry_run": "false"}, headers=bearer(owner))
+    assert refused.status_code == 422 and "dry_run" in refused.json()["errors"]
+    assert Case.objects.count() == 0
+
+
+def test_the_command_prints_the_counts_of_a_dry_run(tmp_path, people, policy):
+    _admin, _owner, account = people
+    path = tmp_path / "log.csv"
+    path.write_text(SMALL_LOG)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_servicenow", str(path), "--account", "Acme Service Desk", "--dry-run", stdout=out, stderr=err)
+    printed = out.getvalue()
+    assert "Incidents: 2" in printed and "Events: 5" in printed and "Errors: 0" in printed and "nothing was saved" in printed
+    with pytest.raises(CommandError, match="--dry-run"):
+        call_command("import_servicenow", str(path), "--account", "Acme Service Desk")
+    path.write_text(log(row("INC1", "New", "7-3-2016 09:05")))
+    with pytest.raises(CommandError, match="2 row error"):
+        call_command("import_servicenow", str(path), "--account", str(account.public_id), "--dry-run", stdout=out, stderr=err)
+    assert "Row 2, sys_updated_at" in err.getvalue()
+    assert Case.objects.count() == 0
