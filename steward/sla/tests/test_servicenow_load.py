@@ -274,3 +274,12 @@ def test_the_command_prints_the_counts_of_a_dry_run(tmp_path, people, policy):
         call_command("import_servicenow", str(path), "--account", str(account.public_id), "--dry-run", stdout=out, stderr=err)
     assert "Row 2, sys_updated_at" in err.getvalue()
     assert Case.objects.count() == 0
+
+
+def test_the_cases_list_links_to_the_import_page_for_those_who_may_use_it(client, people):
+    _admin, owner, _account = people
+    client.force_login(owner)
+    assert PAGE in client.get("/cases/").content.decode()
+    sponsor = UserFactory(role=Role.SPONSOR)
+    client.force_login(sponsor)
+    assert PAGE not in client.get("/cases/").content.decode()
