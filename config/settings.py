@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "steward.billing",
     "steward.contracts",
     "steward.sla",
+    "steward.improvement",
     "steward.jobs",
     "steward.web",
     "steward.api",

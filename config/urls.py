@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("steward.contracts.urls")),
     path("", include("steward.billing.urls")),
     path("", include("steward.sla.urls")),
+    path("", include("steward.improvement.urls")),
 ]

@@ -14,6 +14,7 @@ from steward.api.docs import LocalSwagger, docs_asset
 from steward.billing.api import router as billing_router
 from steward.catalogue.api import router as catalogue_router
 from steward.contracts.api import router as contracts_router
+from steward.improvement.api import router as improvement_router
 from steward.orders.api import router as orders_router
 from steward.pipeline.api import router as pipeline_router
 from steward.quotes.api import router as quotes_router
@@ -40,7 +41,7 @@ api = StewardAPI(
         "Accounts, contacts, interactions, tasks and the product catalogue."
         " Opportunities move through configurable stages; quotas and their attainment roll up the reporting line."
         " Invoices come from orders (never billing a quantity twice), by hand or by import; payments may be partial, never more than the balance; receivables age in 30-day buckets."
-        " Quotes carry nonstandard terms and cannot be sent until approved. Orders carry lines and partial shipments; a changed promised date or line needs a reason and the customer is told; OTIF and an account progress report (JSON and PDF) come from them. Contracts carry their term, value, notice deadline and service levels; renewals due come in 30/60/90/120-day bands. SLA calendars (time zone, working windows, public holidays, closures, or 24/7) answer when a target falls due. Authenticate with `Authorization: Bearer stw_...`"
+        " Quotes carry nonstandard terms and cannot be sent until approved. Orders carry lines and partial shipments; a changed promised date or line needs a reason and the customer is told; OTIF and an account progress report (JSON and PDF) come from them. Contracts carry their term, value, notice deadline and service levels; renewals due come in 30/60/90/120-day bands. SLA calendars (time zone, working windows, public holidays, closures, or 24/7) answer when a target falls due. Improvement plans (CAPA) carry a root cause with five whys, corrective and preventive actions, linked cases and orders, and an effectiveness check before and after a change date. Authenticate with `Authorization: Bearer stw_...`"
         " (tokens are created in the web UI) or a logged-in session with the CSRF token."
         " Single records carry an `ETag`; send it back in `If-Match` to refuse lost updates (412)."
     ),
@@ -57,6 +58,7 @@ api.add_router("", orders_router)
 api.add_router("", billing_router)
 api.add_router("", contracts_router)
 api.add_router("", sla_router)
+api.add_router("", improvement_router)
 
 
 class MeOut(Schema):

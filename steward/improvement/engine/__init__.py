@@ -1,0 +1,1 @@
+"""Pure rules of improvement plans: no Django, no app code."""
