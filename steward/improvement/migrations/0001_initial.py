@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0006_trigram_search'),
         ('orders', '0005_otif_revenue_covering_indexes'),
-        ('sla', '0006_escalation_owners_delivery_goals_reevaluation'),
+        ('sla', '0005_target_decided_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

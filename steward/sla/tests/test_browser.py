@@ -1,6 +1,7 @@
 """End to end in chromium: a Strategic account's case opened on Friday evening is due on Monday, a
 pause holds the clock, the customer's answer resumes it, and a breach escalates the case to L2 and
-notifies its people once."""
+notifies its people once; an improvement plan opened from the breach links the case and shows its
+effectiveness chart, and the account's Cases tab shows attainment by quarter and the open plan."""
 
 from __future__ import annotations
 
@@ -100,6 +101,31 @@ def test_a_friday_evening_case_is_due_monday_pauses_and_escalates_on_breach(brow
         page = olga.go("/notifications/")
         assert page.get_by_role("link", name=re.compile("resolution was breached")).count() == 1  # told once
         assert page.get_by_role("link", name=re.compile("escalated to L2")).count() == 1
+
+        # From the breach on the case page to an improvement plan with the case linked and its effectiveness chart.
+        page = olga.go(case_url.removeprefix(live_server.url))
+        number = page.locator("h1").inner_text().split()[0]
+        page.get_by_test_id("plan-from-resolution").click()
+        page.wait_for_url("**/improvement/new/**")
+        assert page.get_by_label("Title").input_value() == f"Resolution breached on {number}"
+        page.get_by_test_id("save-plan").click()
+        page.wait_for_url(re.compile(r".*/improvement/[0-9a-f-]{36}/$"))
+        assert page.get_by_test_id("plan-status").inner_text() == "Open"
+        plan_number = page.get_by_test_id("plan-title").inner_text().split()[0]
+        assert plan_number.startswith("IP-2026-")
+        assert page.get_by_test_id("linked").get_by_role("link", name=number).is_visible()
+        assert page.get_by_test_id("source").get_by_text(number).is_visible()
+        chart = page.get_by_test_id("effect-chart")
+        chart.wait_for(state="visible")
+        assert chart.is_visible() and chart.bounding_box()["height"] > 50
+        assert page.get_by_test_id("verdict").is_visible()
+
+        # The account 360 Cases tab: attainment by quarter, and the new plan among the account's open plans.
+        page = olga.go(f"/accounts/{acme.public_id}/cases/")
+        assert page.get_by_role("heading", name="SLA attainment by quarter").is_visible()
+        assert page.get_by_test_id("account-attainment").is_visible()
+        page.get_by_test_id("account-plans").wait_for(state="visible")
+        assert page.get_by_test_id("account-plans").get_by_role("link", name=plan_number).is_visible()
         assert not olga.errors, olga.errors
         olga.close()
     assert Notification.objects.filter(user=desk["olga"], subject__contains="resolution was breached").count() == 1
