@@ -209,6 +209,7 @@ DEMO_LOADERS: list[str] = [
     "steward.billing.demo",
     "steward.contracts.demo",
     "steward.sla.demo",
+    "steward.improvement.demo",
 ]
 
 
