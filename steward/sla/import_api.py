@@ -1,8 +1,9 @@
 """Importing a ServiceNow incident log over the API: `POST /api/v1/cases/imports/servicenow`.
 
-The same service as the page and the `import_servicenow` command (`steward.sla.imports`). For now
-the endpoint checks a log (`dry_run`, the default): it answers what an import would give and every
-row that cannot be read, and writes nothing.
+The same services as the page and the `import_servicenow` command (`steward.sla.imports`). With
+`dry_run` (the default) the endpoint checks a log: it answers what an import would give and every
+row that cannot be read, and writes nothing. With `dry_run=false` it imports the log (201 with what
+was saved), or refuses a log with a row error (422 naming the rows and columns) and saves nothing.
 
 No `from __future__ import annotations` here: ninja reads the operation's annotations at import time.
 """
@@ -45,9 +46,21 @@ class ServiceNowImportOut(Schema):
     error_count: int
     warnings: list[RowProblemOut] = Field(description="Quirks read by a fixed rule (the first 50); they do not stop an import.")
     warning_count: int
+    already_imported: int = Field(description="Incidents of the log that are cases of the account already: an import skips them.")
 
 
-@router.post("/cases/imports/servicenow", response={200: ServiceNowImportOut, **ERROR_RESPONSES})
+class ServiceNowImportedOut(Schema):
+    dry_run: bool
+    account: str = Field(description="The account's id.")
+    created: int = Field(description="Cases created, one per incident not imported before.")
+    skipped: int = Field(description="Incidents already imported into the account (same number): left as they are.")
+    events: int = Field(description="Case events written.")
+    met: int = Field(description="New cases that met every SLA target.")
+    breached: int = Field(description="New cases that breached a target (nobody was notified: it is history).")
+    cases: list[str] = Field(description="The new cases' ids, in opening order.")
+
+
+@router.post("/cases/imports/servicenow", response={200: ServiceNowImportOut, 201: ServiceNowImportedOut, **ERROR_RESPONSES})
 def servicenow_import(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -55,21 +68,27 @@ def servicenow_import(
     time_zone: Form[str] = "UTC",
     policy: Form[str] = "",
     dry_run: Form[bool] = True,
-) -> dict[str, object]:
+) -> tuple[int, dict[str, object]]:
     """Check a ServiceNow incident log (multipart `file`) for an account (id or exact name): incidents,
-    events, dates, SLA outcomes and the rows that cannot be read. 404 for an account you do not see."""
+    events, dates, SLA outcomes and the rows that cannot be read; with `dry_run=false`, import it (201:
+    cases created and skipped as imported before, events, met and breached). A log with a row error is
+    not imported (422, each error as "Row N, column: ..."). 404 for an account you do not see."""
     user = current_user(request)
-    if not dry_run:
-        message = "Only a check is available: send dry_run=true."
-        raise ValidationFailed(f"dry_run: {message}", field_errors={"dry_run": [message]})
     if file.size is not None and file.size > imports.MAX_UPLOAD_BYTES:
         message = f"At most {imports.MAX_UPLOAD_BYTES // (1024 * 1024)} MB per file."
         raise ValidationFailed(f"file: {message}", field_errors={"file": [message]})
     target = imports.import_account(actor=user, reference=account)
     chosen = imports.import_policy(reference=policy)
+    if not dry_run:
+        saved = imports.servicenow_import(
+            actor=user, account=target, content=file.read(), time_zone=time_zone, policy=chosen, file_name=file.name or ""
+        )
+        return 201, {
+            **saved.counts(), "dry_run": False, "account": str(target.public_id), "cases": [str(pk) for pk in saved.case_public_ids]
+        }
     preview = imports.servicenow_preview(actor=user, account=target, content=file.read(), time_zone=time_zone, policy=chosen)
     shown = imports.MAX_PROBLEMS_SHOWN
-    return {
+    return 200, {
         **preview.counts(),
         "dry_run": True,
         "account": str(target.public_id),

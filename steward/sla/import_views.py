@@ -1,7 +1,9 @@
-"""The ServiceNow import page: upload an incident log for an account and see what it would give.
+"""The ServiceNow import page: upload an incident log for an account, see what it would give, import it.
 
 The page parses the form and calls `imports.servicenow_preview`, the same service the API and the
-`import_servicenow` command call; the preview writes nothing.
+`import_servicenow` command call; the preview writes nothing. A log without row errors is kept on the
+server (`import_uploads`) and the preview offers to import it; confirming calls
+`imports.servicenow_import` on that same file and shows what was saved.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from steward.accounts.selectors import accounts_visible_to
 from steward.core.errors import ApplicationError, NotFound, PermissionDenied
 from steward.core.htmx import form_errors_from
 from steward.core.widgets import FastSelect
-from steward.sla import imports, services
+from steward.sla import import_uploads, imports, services
 from steward.sla.choices import CaseEventKind
 from steward.sla.models import SlaPolicy
 
@@ -74,8 +76,9 @@ def servicenow_import(request: HttpRequest) -> HttpResponse:
             try:
                 account = imports.import_account(actor=user, reference=form.cleaned_data["account"])
                 policy = imports.import_policy(reference=form.cleaned_data["policy"])
+                content = upload.read()
                 preview = imports.servicenow_preview(
-                    actor=user, account=account, content=upload.read(), time_zone=form.cleaned_data["time_zone"], policy=policy
+                    actor=user, account=account, content=content, time_zone=form.cleaned_data["time_zone"], policy=policy
                 )
             except NotFound as exc:
                 raise Http404(exc.message) from exc
@@ -84,6 +87,11 @@ def servicenow_import(request: HttpRequest) -> HttpResponse:
             except ApplicationError as exc:
                 form_errors_from(form, exc)
             else:
+                if preview.can_import:
+                    context["token"] = import_uploads.keep(
+                        user=user, account=str(account.public_id), content=content, time_zone=form.cleaned_data["time_zone"],
+                        policy=str(policy.public_id) if policy is not None else "", file_name=upload.name or "",
+                    )
                 context.update(
                     preview=preview, file_name=upload.name, event_kinds=_labelled(preview.events_by_kind), sample=preview.cases[:PREVIEW_CASES],
                     errors_shown=preview.errors[: imports.MAX_PROBLEMS_SHOWN], warnings_shown=preview.warnings[: imports.MAX_PROBLEMS_SHOWN],
@@ -91,3 +99,30 @@ def servicenow_import(request: HttpRequest) -> HttpResponse:
                 return render(request, "sla/import_preview.html", context)
     status = 422 if form.errors else 200
     return render(request, "sla/import_servicenow.html", context, status=status)
+
+
+@require_POST
+def servicenow_import_confirm(request: HttpRequest) -> HttpResponse:
+    """Import the log the user checked (named by the preview's token) and show what was saved."""
+    user: Any = request.user
+    if not _may_import_somewhere(user):
+        raise Http404
+    try:
+        kept = import_uploads.take(request.POST.get("token", ""), user=user)
+        account = imports.import_account(actor=user, reference=kept.account)
+        policy = imports.import_policy(reference=kept.policy)
+        result = imports.servicenow_import(
+            actor=user, account=account, content=kept.content, time_zone=kept.time_zone, policy=policy, file_name=kept.file_name
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        form = ServiceNowImportForm(user=user, initial={"time_zone": "UTC"})
+        problems = [m for messages in exc.field_errors.values() for m in messages] or [exc.message]
+        context = {"nav": "cases", "form": form, "max_mb": imports.MAX_UPLOAD_BYTES // (1024 * 1024), "import_errors": problems}
+        return render(request, "sla/import_servicenow.html", context, status=422)
+    import_uploads.discard(kept)
+    context = {"nav": "cases", "result": result, "account": account, "file_name": kept.file_name}
+    return render(request, "sla/import_result.html", context)

@@ -25,16 +25,20 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from steward.accounts.models import Account
 from steward.accounts.selectors import accounts_visible_to
+from steward.core import audit
+from steward.core.bulk import insert_rows
 from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
-from steward.sla import selectors
-from steward.sla.choices import CaseStatus
+from steward.sla import selectors, services
+from steward.sla.choices import CaseChannel, CasePriority, CaseStatus, CaseType
 from steward.sla.engine import clock
 from steward.sla.importing import servicenow
-from steward.sla.models import SlaPolicy, SlaPolicyVersion
+from steward.sla.models import Case, CaseEvent, CaseTarget, SlaPolicy, SlaPolicyVersion
 from steward.sla.services import can_configure_sla
 from steward.users.models import User
 
@@ -75,6 +79,11 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 50
 
 NO_SLA = "no SLA"
+
+SOURCE = "servicenow"
+"""`Case.external_source` of imported incidents; `external_ref` holds the incident number."""
+
+NUMBER_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -124,10 +133,17 @@ class ServiceNowPreview:
     errors: tuple[RowProblem, ...]
     warnings: tuple[RowProblem, ...]
     events_by_kind: Mapping[str, int] = field(hash=False)
+    already_imported: frozenset[str] = frozenset()
+    """Incident numbers of the log that are cases of the account already (an import skips them)."""
 
     @property
     def incidents(self) -> int:
         return len(self.cases)
+
+    @property
+    def new_cases(self) -> int:
+        """How many cases an import would create: the incidents not imported before."""
+        return sum(1 for c in self.cases if c.number not in self.already_imported)
 
     @property
     def events(self) -> int:
@@ -169,6 +185,7 @@ class ServiceNowPreview:
             "outcomes": self.outcomes,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
+            "already_imported": len(self.already_imported),
         }
 
 
@@ -240,10 +257,17 @@ def servicenow_preview(
     versions = _Versions(account, policy, result.cases, now)
     planned = tuple(_plan(case, versions, now) for case in result.cases)
     kinds = Counter(event.kind for case in planned for event in case.events)
+    numbers = {c.number for c in planned}
     return ServiceNowPreview(
         account=account, time_zone=time_zone, policy=policy, rows=result.rows, cases=planned,
         errors=errors, warnings=warnings, events_by_kind=MappingProxyType(dict(sorted(kinds.items()))),
+        already_imported=frozenset(numbers & _imported_refs(account)),
     )
+
+
+def _imported_refs(account: Account) -> set[str]:
+    """The incident numbers already imported into the account from ServiceNow."""
+    return set(Case.objects.filter(account=account, external_source=SOURCE).exclude(external_ref="").values_list("external_ref", flat=True))
 
 
 def _read(content: bytes | str, time_zone: str) -> servicenow.ImportResult:
@@ -356,3 +380,132 @@ def _outcome(policy: clock.Policy | None, events: list[clock.Event], now: dt.dat
     if all(state.status == clock.MET for state in result.targets):
         return clock.MET
     return clock.RUNNING
+
+
+# Saving ------------------------------------------------------------------------------------------
+
+EVENT_COLUMNS = ["case", "at", "kind", "status", "priority", "category", "body", "actor"]
+
+
+@dataclass(frozen=True)
+class ServiceNowImported:
+    """What an import saved: cases created, incidents skipped as imported before, events written, and
+    the new cases that met every target or breached one, with their ids in opening order."""
+
+    account: Account
+    created: int
+    skipped: int
+    events: int
+    met: int
+    breached: int
+    case_ids: tuple[int, ...]
+    case_public_ids: tuple[uuid.UUID, ...]
+
+    def counts(self) -> dict[str, int]:
+        return {"created": self.created, "skipped": self.skipped, "events": self.events, "met": self.met, "breached": self.breached}
+
+
+def servicenow_import(
+    *, actor: User, account: Account, content: bytes | str, time_zone: str = "UTC", policy: SlaPolicy | None = None,
+    now: dt.datetime | None = None, file_name: str = "",
+) -> ServiceNowImported:
+    """Import a ServiceNow incident log into `account`: every incident not imported before becomes a case
+    with its history and SLA states, in one transaction (all or nothing).
+
+    The log is read as `servicenow_preview` reads it; a log with a row error is refused
+    (ValidationFailed naming the row and column) and nothing is saved. Each case is measured on its
+    matched (or the picked) policy version from its opening (`policy_since`), so history is judged as
+    the preview judges it; its SLA states are computed without notifying or escalating anyone.
+    Incidents imported into the account before (same number) are skipped, so importing a log twice
+    adds nothing.
+    """
+    now = now or timezone.now()
+    preview = servicenow_preview(actor=actor, account=account, content=content, time_zone=time_zone, policy=policy, now=now)
+    _refuse_errors(preview)
+    for attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _save(preview, actor=actor, now=now, file_name=file_name)
+        except IntegrityError:
+            # Another writer took a case number (or imported one of these incidents) meanwhile: the
+            # whole attempt was rolled back; numbers and skipped incidents are read again.
+            if attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _refuse_errors(preview: ServiceNowPreview) -> None:
+    if preview.errors:
+        first, more = preview.errors[0], len(preview.errors) - 1
+        message = f"{first}" + (f" (and {more} more row error{'s' if more > 1 else ''})" if more else "") + "; nothing was imported."
+        raise ValidationFailed(f"file: {message}", field_errors={"file": [str(e) for e in preview.errors[:MAX_PROBLEMS_SHOWN]]})
+    if not preview.cases:
+        message = "The log has no incidents; nothing was imported."
+        raise ValidationFailed(f"file: {message}", field_errors={"file": [message]})
+
+
+def _case_numbers(years: list[int]) -> list[str]:
+    """One new case number per year given, in order: each year's numbers follow its highest so far."""
+    following: dict[int, int] = {}
+    numbers = []
+    for year in years:
+        if year not in following:
+            first = services._next_case_number(year)
+            following[year] = int(first.rsplit("-", 1)[1])
+        numbers.append(f"CS-{year}-{following[year]:06d}")
+        following[year] += 1
+    return numbers
+
+
+def _save(preview: ServiceNowPreview, *, actor: User, now: dt.datetime, file_name: str) -> ServiceNowImported:
+    account = preview.account
+    done = _imported_refs(account)
+    todo = sorted((c for c in preview.cases if c.number not in done), key=lambda c: (c.opened_at, c.line))
+    skipped = len(preview.cases) - len(todo)
+    if not todo:
+        return ServiceNowImported(account, 0, skipped, 0, 0, 0, (), ())
+    # The account's owner looks after its cases, as for cases opened in Steward; the importing user is
+    # named in the audit trail. A deactivated owner cannot own cases, so then the importer does.
+    owner = account.owner if account.owner.is_active else actor
+    numbers = _case_numbers([c.opened_at.year for c in todo])
+    cases = [
+        Case(
+            number=number, account=account, owner=owner, subject=f"ServiceNow {p.number}" + (f": {p.category}" if p.category else ""),
+            description=f"Imported from ServiceNow incident {p.number} (row {p.line} of the log).", case_type=CaseType.ISSUE,
+            channel=CaseChannel.PORTAL, category=p.category[:60], priority=p.priority or CasePriority.MODERATE, status=p.status,
+            opened_at=p.opened_at, resolved_at=p.resolved_at, closed_at=p.closed_at, policy_version=p.version,
+            policy_since=p.opened_at if p.version is not None else None, external_source=SOURCE, external_ref=p.number,
+        )
+        for p, number in zip(todo, numbers, strict=True)
+    ]
+    Case.objects.bulk_create(cases, batch_size=500)
+    if any(c.pk is None for c in cases):  # a database that does not return the new ids
+        found = dict(Case.objects.filter(account=account, external_source=SOURCE).values_list("external_ref", "pk"))
+        for c in cases:
+            c.pk = found[c.external_ref]
+    rows = (
+        (case.pk, event.at, event.kind, event.status or "", event.priority or "", event.category or "", body, None)
+        for p, case in zip(todo, cases, strict=True)
+        for event, body in zip(p.events, p.bodies, strict=True)
+    )
+    extra_columns, extra = services.bulk_defaults(CaseEvent, EVENT_COLUMNS)
+    events = insert_rows(CaseEvent, EVENT_COLUMNS + extra_columns, (row + extra for row in rows))
+    ids = [c.pk for c in cases]
+    low, high = min(ids), max(ids)
+    # The new cases' SLA states, as the periodic job computes them, but no alert is sent and no case
+    # escalated: their breaches are history. Only cases in the new ids' range are read.
+    services.cases_recompute(now=now, open_only=False, notify_people=False, after_pk=low - 1, upto_pk=high)
+    imported = Case.objects.filter(account=account, external_source=SOURCE, pk__gte=low, pk__lte=high)
+    targets = CaseTarget.objects.filter(case=OuterRef("pk"))
+    met = imported.filter(Exists(targets), sla_breached=False).exclude(Exists(targets.exclude(status=clock.MET))).count()
+    breached = imported.filter(sla_breached=True).count()
+    audit.record(
+        actor=actor, action="import", instance=account, before=None, account_id=account.pk, now=now,
+        after={
+            "source": SOURCE, "file": file_name[:200], "created": len(cases), "skipped": skipped, "events": events,
+            "cases": f"{cases[0].number} .. {cases[-1].number}" if len(cases) > 1 else cases[0].number,
+        },
+    )
+    return ServiceNowImported(
+        account, len(cases), skipped, events, met, breached, tuple(ids), tuple(c.public_id for c in cases)
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 import holidays as holiday_tables
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import Min, ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -800,6 +800,9 @@ def cases_recompute(
     base = Case.objects.filter(policy_version__isnull=False)
     if open_only:
         base = base.filter(status__in=OPEN_CASE_STATUSES)
+    oldest = base.filter(pk__gt=after_pk).aggregate(at=Min("opened_at"))["at"]
+    if oldest is not None and oldest.year - 1 < years.start:  # older cases (imported history) keep their years' holidays
+        years = range(oldest.year - 1, years.stop)
     while True:
         cases = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id")[:chunk])
         if not cases:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="cases"),
     path("sla/attainment/", views.attainment, name="attainment"),
     path("sla/imports/servicenow/", import_views.servicenow_import, name="servicenow_import"),
+    path("sla/imports/servicenow/confirm/", import_views.servicenow_import_confirm, name="servicenow_import_confirm"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),
     path("accounts/<uuid:account_id>/cases/new/", views.case_create, name="case_create"),

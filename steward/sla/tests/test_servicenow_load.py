@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,12 +17,13 @@ from django.core.management import CommandError, call_command
 
 from steward.accounts.tests.factories import AccountFactory
 from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
+from steward.core.models import AuditEvent
 from steward.sla import imports, services
-from steward.sla.choices import PAUSABLE_STATUSES, CaseStatus
+from steward.sla.choices import PAUSABLE_STATUSES, CaseEventKind, CaseStatus
 from steward.sla.engine import clock
-from steward.sla.models import Case, CaseEvent
+from steward.sla.models import Case, CaseEscalation, CaseEvent, CaseNotification, CaseTarget
 from steward.sla.services import TargetInput
-from steward.sla.tests.test_servicenow_replay import LOG, MISSING_LOG, PAPER, as_expected
+from steward.sla.tests.test_servicenow_replay import LOG, MISSING_LOG, PAPER, Expected, as_expected
 from steward.users.choices import Role
 from steward.users.services import api_token_create
 from steward.users.tests.factories import UserFactory
@@ -254,8 +256,8 @@ def test_the_api_checks_a_log_and_lists_row_errors(client, people, policy):
     errors = response.json()["errors"]
     assert response.json()["can_import"] is False
     assert (errors[0]["row"], errors[0]["field"]) == (2, "priority")
-    refused = client.post(API, {"file": upload(SMALL_LOG), "account": str(account.public_id), "dry_run": "false"}, headers=bearer(owner))
-    assert refused.status_code == 422 and "dry_run" in refused.json()["errors"]
+    refused = client.post(API, {"file": upload(bad), "account": str(account.public_id), "dry_run": "false"}, headers=bearer(owner))
+    assert refused.status_code == 422 and refused.json()["errors"]["file"][0].startswith("Row 2, priority:")
     assert Case.objects.count() == 0
 
 
@@ -267,8 +269,6 @@ def test_the_command_prints_the_counts_of_a_dry_run(tmp_path, people, policy):
     call_command("import_servicenow", str(path), "--account", "Acme Service Desk", "--dry-run", stdout=out, stderr=err)
     printed = out.getvalue()
     assert "Incidents: 2" in printed and "Events: 5" in printed and "Errors: 0" in printed and "nothing was saved" in printed
-    with pytest.raises(CommandError, match="--dry-run"):
-        call_command("import_servicenow", str(path), "--account", "Acme Service Desk")
     path.write_text(log(row("INC1", "New", "7-3-2016 09:05")))
     with pytest.raises(CommandError, match="2 row error"):
         call_command("import_servicenow", str(path), "--account", str(account.public_id), "--dry-run", stdout=out, stderr=err)
@@ -283,3 +283,193 @@ def test_the_cases_list_links_to_the_import_page_for_those_who_may_use_it(client
     sponsor = UserFactory(role=Role.SPONSOR)
     client.force_login(sponsor)
     assert PAGE not in client.get("/cases/").content.decode()
+
+
+# Saving -----------------------------------------------------------------------------------------
+
+
+def nothing_was_told():
+    """No alert, escalation or notification came of an import: its breaches are history."""
+    from steward.core.models import Notification
+
+    assert CaseNotification.objects.count() == 0 and CaseEscalation.objects.count() == 0
+    assert Notification.objects.count() == 0
+    assert not CaseEvent.objects.filter(kind=CaseEventKind.ESCALATED).exists()
+
+
+def test_importing_the_real_log_saves_the_cases_the_preview_showed(people, policy, real_log, monkeypatch):
+    _admin, owner, account = people
+    monkeypatch.setattr(services, "_dispatch", lambda *a, **k: pytest.fail("an import must not notify or escalate"))
+    preview = imports.servicenow_preview(actor=owner, account=account, content=real_log, now=NOW)
+    started = time.perf_counter()
+    result = imports.servicenow_import(actor=owner, account=account, content=real_log, now=NOW, file_name="incident_event_log.csv")
+    seconds = time.perf_counter() - started
+    assert (result.created, result.skipped, result.events) == (890, 0, 3559)
+    assert (result.met, result.breached) == (554, 336) == (preview.outcomes["met"], preview.outcomes["breached"])
+    assert seconds < 30, f"importing 890 incidents took {seconds:.1f} s"
+    cases = Case.objects.filter(account=account)
+    assert cases.count() == 890 and CaseEvent.objects.filter(case__account=account).count() == 3559
+    assert sorted(result.case_ids) == sorted(cases.values_list("pk", flat=True))
+    assert set(cases.values_list("external_source", flat=True)) == {"servicenow"}
+    assert set(cases.values_list("owner", flat=True)) == {owner.pk}
+    assert cases.filter(sla_breached=True).count() == 336
+    # Each case agrees with the preview: its status, dates, policy version and SLA outcome.
+    planned = {c.number: c for c in preview.cases}
+    for case in cases.select_related("policy_version"):
+        p = planned[case.external_ref]
+        assert (case.status, case.opened_at, case.resolved_at, case.closed_at) == (p.status, p.opened_at, p.resolved_at, p.closed_at)
+        assert case.policy_version == p.version and case.policy_since == case.opened_at
+        assert case.sla_breached == (p.outcome == clock.BREACHED), case.external_ref
+    # Numbers follow the opening order, per year of opening.
+    ordered = list(cases.order_by("opened_at", "pk").values_list("number", flat=True))
+    assert ordered[0] == "CS-2016-000001" and ordered == sorted(ordered) and len(set(ordered)) == 890
+    # The incidents worked out on paper keep their figures once stored.
+    for number, expected in PAPER.items():
+        target = CaseTarget.objects.get(case__external_ref=number, case__account=account, name=clock.RESOLUTION)
+        assert Expected(int(target.elapsed_seconds), int(target.paused_seconds), target.breached_at) == expected, number
+    # A created event first, then the log's history in order.
+    waited = cases.get(external_ref="INC0000102")
+    kinds = list(waited.events.values_list("kind", "status", "body"))
+    assert kinds[0][0] == "created" and ("status_changed", CaseStatus.WAITING_ON_CUSTOMER, "ServiceNow state: Awaiting User Info.") in kinds
+    nothing_was_told()
+    (event,) = AuditEvent.objects.filter(action="import")
+    assert event.after["created"] == 890 and event.account_id == account.pk
+    print(f"\nimported 890 incidents, 3,559 events in {seconds:.2f} s")
+
+    again = imports.servicenow_import(actor=owner, account=account, content=real_log, now=NOW)
+    assert (again.created, again.skipped, again.events) == (0, 890, 0)
+    assert Case.objects.count() == 890 and AuditEvent.objects.filter(action="import").count() == 1
+    assert imports.servicenow_preview(actor=owner, account=account, content=real_log, now=NOW).new_cases == 0
+
+
+def test_a_log_with_a_row_error_saves_nothing(people, policy):
+    _admin, owner, account = people
+    bad = log(row("INC1", "New", "07-03-2016 09:05"), row("INC2", "New", "07-03-2016 09:05", priority="9 - Urgent"))
+    with pytest.raises(ValidationFailed) as refused:
+        imports.servicenow_import(actor=owner, account=account, content=bad, now=NOW)
+    assert refused.value.message.startswith("file: Row 3, priority: priority '9 - Urgent'")
+    assert refused.value.field_errors["file"][0].startswith("Row 3, priority:")
+    assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0 and AuditEvent.objects.filter(action="import").count() == 0
+
+
+def test_an_import_is_all_or_nothing(people, policy, monkeypatch):
+    _admin, owner, account = people
+
+    def fails(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "cases_recompute", fails)
+    with pytest.raises(RuntimeError):
+        imports.servicenow_import(actor=owner, account=account, content=SMALL_LOG, now=NOW)
+    assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0
+
+
+def test_only_new_incidents_of_a_log_are_imported_and_numbers_follow_existing_ones(people, policy):
+    admin, owner, account = people
+    existing = services.case_open(actor=owner, account=account, data={"subject": "Printer", "priority": "moderate"}, now=NOW)
+    first = imports.servicenow_import(actor=owner, account=account, content=log(row("INC1", "New", "07-03-2016 09:05")), now=NOW)
+    assert (first.created, first.skipped) == (1, 0)
+    result = imports.servicenow_import(actor=owner, account=account, content=SMALL_LOG, now=NOW)
+    assert (result.created, result.skipped, result.events) == (1, 1, 1)
+    assert Case.objects.get(pk=result.case_ids[0]).number == "CS-2016-000002"
+    assert existing.number == "CS-2026-000001"
+    # Another account may hold the same incident numbers: ServiceNow instances all start at INC0000001.
+    other = AccountFactory(owner=owner, name="Other Desk")
+    assert imports.servicenow_import(actor=admin, account=other, content=SMALL_LOG, now=NOW).created == 2
+    assert set(Case.objects.filter(account=other).values_list("owner", flat=True)) == {owner.pk}  # the account's owner
+
+
+def test_imported_history_keeps_the_holidays_of_its_years(people):
+    """A 2016 case on a calendar with public holidays: Monday 26 and Tuesday 27 December 2016 were bank
+    holidays in England, so 10 business hours from Friday 23 09:00 run to Wednesday 28 09:00."""
+    admin, owner, account = people
+    desk = services.calendar_create(
+        actor=admin, data={"name": "London desk", "time_zone": "UTC", "week": ["08:00-18:00"] * 5 + ["", ""], "holiday_country": "GB"},
+    )
+    services.policy_create(
+        actor=admin, data={"name": "Day", "calendar": desk, "is_default": True, "pause_statuses": list(PAUSABLE_STATUSES)},
+        targets=[TargetInput("moderate", "resolution", 10 * 60)], now=NOW - dt.timedelta(days=1),
+    )
+    content = log(
+        row("INC7", "New", "23-12-2016 09:05", opened="23-12-2016 09:00"),
+        row("INC7", "Resolved", "28-12-2016 08:30", opened="23-12-2016 09:00"),
+    )
+    assert imports.servicenow_preview(actor=owner, account=account, content=content, now=NOW).outcomes == {"met": 1}
+    result = imports.servicenow_import(actor=owner, account=account, content=content, now=NOW)
+    target = CaseTarget.objects.get(case_id=result.case_ids[0])
+    assert target.due_at == dt.datetime(2016, 12, 28, 9, tzinfo=dt.UTC)
+    assert (target.status, result.met, result.breached) == ("met", 1, 0)
+    # The single-case recompute agrees.
+    case = Case.objects.select_related("policy_version").get(pk=result.case_ids[0])
+    services.case_recompute(case, now=NOW)
+    assert CaseTarget.objects.get(case=case).due_at == dt.datetime(2016, 12, 28, 9, tzinfo=dt.UTC)
+
+
+def test_the_page_imports_the_checked_log_on_confirmation(client, people, policy, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    _admin, owner, account = people
+    client.force_login(owner)
+    checked = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"})
+    assert "Import 2 cases" in checked.content.decode()
+    token = checked.context["token"]
+    assert len(list((tmp_path / "imports").iterdir())) == 1 and Case.objects.count() == 0
+    done = client.post(f"{PAGE}confirm/", {"token": token})
+    assert done.status_code == 200, done.content
+    page = done.content.decode()
+    result = done.context["result"]
+    assert (result.created, result.skipped, result.events) == (2, 0, 5)
+    assert "2 cases imported" in page and f"/accounts/{account.public_id}/cases/" in page
+    assert set(Case.objects.values_list("external_ref", flat=True)) == {"INC1", "INC2"}
+    assert list((tmp_path / "imports").iterdir()) == []  # the kept file is gone once imported
+    # The same token again, or an altered one, imports nothing.
+    again = client.post(f"{PAGE}confirm/", {"token": token})
+    assert again.status_code == 422 and "imported already" in again.content.decode()
+    assert client.post(f"{PAGE}confirm/", {"token": token[:-2] + "xx"}).status_code == 422
+    # Checked again: nothing new to import.
+    rechecked = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"})
+    assert rechecked.context["preview"].new_cases == 0 and 'data-testid="import-nothing-new"' in rechecked.content.decode()
+    assert Case.objects.count() == 2
+    nothing_was_told()
+
+
+def test_only_the_user_who_checked_a_log_may_confirm_it(client, people, policy, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    admin, owner, account = people
+    client.force_login(owner)
+    token = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"}).context["token"]
+    client.force_login(admin)
+    assert client.post(f"{PAGE}confirm/", {"token": token}).status_code == 403
+    bad = client.post(PAGE, {"file": upload(log(row("INC1", "New", "7-3-2016 09:05"))), "account": str(account.public_id), "time_zone": "UTC"})
+    assert "token" not in bad.context and 'data-testid="import-confirm"' not in bad.content.decode()
+    assert Case.objects.count() == 0
+
+
+def test_the_api_imports_a_log_with_dry_run_false(client, people, policy):
+    _admin, owner, _account = people
+    response = client.post(API, {"file": upload(SMALL_LOG), "account": "Acme Service Desk", "dry_run": "false"}, headers=bearer(owner))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert {k: body[k] for k in ("dry_run", "created", "skipped", "events", "met", "breached")} == {
+        "dry_run": False, "created": 2, "skipped": 0, "events": 5, "met": 1, "breached": 1,
+    }
+    assert sorted(body["cases"]) == sorted(str(pk) for pk in Case.objects.values_list("public_id", flat=True))
+    again = client.post(API, {"file": upload(SMALL_LOG), "account": "Acme Service Desk", "dry_run": "false"}, headers=bearer(owner))
+    assert (again.status_code, again.json()["created"], again.json()["skipped"]) == (201, 0, 2)
+    check = client.post(API, {"file": upload(SMALL_LOG), "account": "Acme Service Desk"}, headers=bearer(owner))
+    assert check.json()["already_imported"] == 2
+    assert Case.objects.count() == 2
+    nothing_was_told()
+
+
+def test_the_command_imports_without_dry_run(tmp_path, people, policy):
+    _admin, owner, account = people
+    path = tmp_path / "log.csv"
+    path.write_text(SMALL_LOG)
+    out = io.StringIO()
+    call_command("import_servicenow", str(path), "--account", "Acme Service Desk", "--as-user", owner.username, stdout=out)
+    assert "Imported: 2 cases created, 0 already imported (skipped), 5 events; 1 met, 1 breached" in out.getvalue()
+    assert AuditEvent.objects.get(action="import").actor_id == owner.pk
+    out = io.StringIO()
+    call_command("import_servicenow", str(path), "--account", "Acme Service Desk", "--as-user", owner.username, stdout=out)
+    assert "Imported: 0 cases created, 2 already imported (skipped)" in out.getvalue()
+    assert Case.objects.filter(account=account).count() == 2

@@ -1,8 +1,10 @@
-"""`manage.py import_servicenow <csv> --account <name or id> --dry-run`: check a ServiceNow incident log.
+"""`manage.py import_servicenow <csv> --account <name or id> [--dry-run]`: import a ServiceNow incident log.
 
-Prints what importing the log into the account would give (incidents, events by kind, dates, cases
-per policy, SLA outcomes) and every row that cannot be read, by row and column. The same service as
-the page and the API (`steward.sla.imports`); it writes nothing.
+Prints what importing the log into the account gives (incidents, events by kind, dates, cases per
+policy, SLA outcomes) and every row that cannot be read, by row and column; then, without
+`--dry-run` and when no row has an error, imports it and prints what was saved (cases created,
+incidents already imported and skipped, events, met and breached). The same services as the page
+and the API (`steward.sla.imports`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from steward.users.models import User
 
 
 class Command(BaseCommand):
-    help = "Check a ServiceNow incident log (CSV) for an account: counts, dates, SLA outcomes and row errors."
+    help = "Import a ServiceNow incident log (CSV) into an account, or check it (--dry-run): counts, dates, SLA outcomes, row errors."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv", type=Path, help="The incident log, as exported from ServiceNow.")
@@ -29,8 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--as-user", default="", help="Act as this username (default: the first active admin).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not options["dry_run"]:
-            raise CommandError("Only a check is available: run again with --dry-run.")
         actor = self._actor(options["as_user"])
         path: Path = options["csv"]
         try:
@@ -46,6 +46,19 @@ class Command(BaseCommand):
         self._print(preview)
         if not preview.can_import:
             raise CommandError(f"{len(preview.errors)} row error(s): this log cannot be imported as it is.")
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing was saved.")
+            return
+        try:
+            saved = imports.servicenow_import(
+                actor=actor, account=account, content=content, time_zone=options["time_zone"], policy=policy, file_name=path.name
+            )
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
+        self.stdout.write(
+            f"Imported: {saved.created} cases created, {saved.skipped} already imported (skipped), {saved.events} events; "
+            f"{saved.met} met, {saved.breached} breached (nobody notified)."
+        )
 
     def _actor(self, username: str) -> User:
         users = User.objects.filter(is_active=True)
@@ -72,4 +85,5 @@ class Command(BaseCommand):
         write(f"Errors: {len(preview.errors)}")
         for problem in preview.errors[: imports.MAX_PROBLEMS_SHOWN]:
             self.stderr.write(f"  {problem}")
-        write("Dry run: nothing was saved.")
+        if preview.already_imported:
+            write(f"Already imported into the account: {len(preview.already_imported)} incidents (skipped by an import)")
