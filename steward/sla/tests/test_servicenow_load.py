@@ -473,3 +473,18 @@ def test_the_command_imports_without_dry_run(tmp_path, people, policy):
     call_command("import_servicenow", str(path), "--account", "Acme Service Desk", "--as-user", owner.username, stdout=out)
     assert "Imported: 0 cases created, 2 already imported (skipped)" in out.getvalue()
     assert Case.objects.filter(account=account).count() == 2
+
+
+def test_a_case_number_taken_meanwhile_makes_the_import_try_again(people, policy, monkeypatch):
+    """Numbers are worked out before the cases are written; if another writer took one in between, the
+    unique number refuses the insert, the attempt is rolled back and the numbers are read again."""
+    _admin, owner, account = people
+    taken = services.case_open(actor=owner, account=account, data={"subject": "Printer"}, now=dt.datetime(2016, 3, 1, tzinfo=dt.UTC))
+    assert taken.number == "CS-2016-000001"
+    real = services._next_case_number
+    stale = iter(["CS-2016-000001"])  # what a reader saw before the case above was saved
+    monkeypatch.setattr(services, "_next_case_number", lambda year: next(stale, None) or real(year))
+    result = imports.servicenow_import(actor=owner, account=account, content=SMALL_LOG, now=NOW)
+    assert result.created == 2
+    assert sorted(Case.objects.filter(external_source="servicenow").values_list("number", flat=True)) == ["CS-2016-000002", "CS-2016-000003"]
+    assert CaseEvent.objects.filter(case__external_source="servicenow").count() == 5
