@@ -1,8 +1,10 @@
-"""Loading a ServiceNow incident log for an account: what the user is shown before anything is saved.
+"""Loading a ServiceNow incident log for an account: what the user is shown before anything is saved,
+then the import itself (cases, events, SLA states, nothing told to anyone, twice adds nothing).
 
 The real sample log (shared/data beside the repository) is read for an account under a default
 policy equal to the replay test's example policy, so the figures must be the replay's: 890
-incidents, 3,559 events, 554 met and 336 breached, and the incidents worked out on paper.
+incidents, 3,559 events, 554 met and 336 breached, and the incidents worked out on paper; the
+imported cases must store the same.
 """
 
 from __future__ import annotations
