@@ -54,6 +54,12 @@ def log(*rows: str) -> str:
     return "\n".join((HEADER, *rows)) + "\n"
 
 
+@pytest.fixture(autouse=True)
+def kept_logs_in_tmp(settings, tmp_path):
+    """Checked logs the page keeps for confirmation go to a temporary data directory."""
+    settings.DATA_DIR = tmp_path
+
+
 @pytest.fixture
 def people(db):
     admin = UserFactory(role=Role.ADMIN)
@@ -407,8 +413,7 @@ def test_imported_history_keeps_the_holidays_of_its_years(people):
     assert CaseTarget.objects.get(case=case).due_at == dt.datetime(2016, 12, 28, 9, tzinfo=dt.UTC)
 
 
-def test_the_page_imports_the_checked_log_on_confirmation(client, people, policy, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def test_the_page_imports_the_checked_log_on_confirmation(client, people, policy, tmp_path):
     _admin, owner, account = people
     client.force_login(owner)
     checked = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"})
@@ -434,8 +439,7 @@ def test_the_page_imports_the_checked_log_on_confirmation(client, people, policy
     nothing_was_told()
 
 
-def test_only_the_user_who_checked_a_log_may_confirm_it(client, people, policy, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def test_only_the_user_who_checked_a_log_may_confirm_it(client, people, policy):
     admin, owner, account = people
     client.force_login(owner)
     token = client.post(PAGE, {"file": upload(SMALL_LOG), "account": str(account.public_id), "time_zone": "UTC"}).context["token"]
