@@ -314,7 +314,7 @@ def _work(request: HttpRequest, plan: ImprovementPlan, **extra: Any) -> HttpResp
         return redirect("improvement:detail", plan.public_id)
     plan = selectors.plan_get(user=request.user, public_id=plan.public_id)
     # htmx swaps only 2xx answers: a refused form comes back as 200 with its errors shown.
-    return render(request, "improvement/_work.html", {**_work_context(request, plan), **extra})
+    return render(request, "improvement/_work.html", {**_work_context(request, plan), "oob": True, **extra})
 
 
 def _action_or_404(request: HttpRequest, plan: ImprovementPlan, action_id: Any) -> ImprovementAction:
@@ -335,10 +335,15 @@ def action_add(request: HttpRequest, public_id: Any) -> HttpResponse:
     form = ActionForm(request.POST, people=people_queryset(), prefix="new")
     if form.is_valid():
         try:
-            services.action_create(actor=request.user, plan=plan, data=_action_data(form))
+            action = services.action_create(actor=request.user, plan=plan, data=_action_data(form))
             if not request.htmx:  # type: ignore[attr-defined]
                 messages.success(request, "Action added.")
-            return _work(request, plan)
+            response = _work(request, plan)
+            if request.htmx and action.plan.status != plan.status:  # type: ignore[attr-defined]
+                # The first action started the work: the header and the status form change too.
+                messages.success(request, f"Action added; {plan.number} is now {action.plan.get_status_display().lower()}.")
+                response["HX-Refresh"] = "true"
+            return response
         except ApplicationError as exc:
             form_errors_from(form, exc)
     if not request.htmx:  # type: ignore[attr-defined]

@@ -119,6 +119,17 @@ def test_a_friday_evening_case_is_due_monday_pauses_and_escalates_on_breach(brow
         chart.wait_for(state="visible")
         assert chart.is_visible() and chart.bounding_box()["height"] > 50
         assert page.get_by_test_id("verdict").is_visible()
+        # The five whys and a first action, through HTMX: the plan moves to "actions in progress".
+        page.get_by_label("Why 1?").fill("The case waited over the weekend")
+        page.get_by_label("Why 2?").fill("Nobody covers the queue after 16:00 on Fridays")
+        page.get_by_test_id("save-rca").click()
+        page.get_by_test_id("rca").get_by_text("Saved").wait_for()
+        page.get_by_role("textbox", name="Action").fill("Extend the Friday shift to 18:00")
+        page.get_by_test_id("add-action").click()
+        page.get_by_test_id("action-row").wait_for()
+        page.wait_for_load_state()
+        page.get_by_test_id("plan-status").get_by_text("Actions in progress").wait_for()
+        assert page.get_by_test_id("effect-chart").is_visible()
 
         # The account 360 Cases tab: attainment by quarter, and the new plan among the account's open plans.
         page = olga.go(f"/accounts/{acme.public_id}/cases/")
