@@ -133,8 +133,8 @@ class PlanPatch(Payload):
     change_date: dt.date | None = optional("Null: back to the default.")
     before_days: int = optional()
     after_days: int = optional()
-    cases: list[Text] = optional("Case numbers: replaces the linked cases.")
-    orders: list[Text] = optional("Order numbers: replaces the linked orders.")
+    cases: list[Text] = optional("Case numbers: replaces the linked cases you see.")
+    orders: list[Text] = optional("Order numbers: replaces the linked orders you see.")
 
 
 class StatusIn(Payload):
@@ -330,8 +330,9 @@ def plan_update(
     cases = orders = None
     if "cases" in data or "orders" in data:
         found_cases, found_orders = _records(user, data.pop("cases", None) or [], data.pop("orders", None) or [])
-        cases = found_cases if "cases" in payload.model_fields_set else None
-        orders = found_orders if "orders" in payload.model_fields_set else None
+        hidden_cases, hidden_orders = selectors.links_hidden_from(plan, user)  # links the caller cannot see stay
+        cases = found_cases + hidden_cases if "cases" in payload.model_fields_set else None
+        orders = found_orders + hidden_orders if "orders" in payload.model_fields_set else None
     if "account_id" in data:
         data["account"] = _account(user, data.pop("account_id"))
     if "owner" in data:

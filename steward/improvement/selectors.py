@@ -99,6 +99,13 @@ def linked_orders(plan: ImprovementPlan, user: Any) -> QuerySet[Order]:
     return order_selectors.orders_visible_to(user).filter(improvement_plans=plan).select_related("account").order_by("-ordered_on")
 
 
+def links_hidden_from(plan: ImprovementPlan, user: Any) -> tuple[list[Case], list[Order]]:
+    """The plan's linked cases and orders the user does not see: an edit by them keeps these as they are."""
+    cases = plan.linked_cases.exclude(pk__in=sla_selectors.cases_visible_to(user).values("pk"))
+    orders = plan.linked_orders.exclude(pk__in=order_selectors.orders_visible_to(user).values("pk"))
+    return list(cases), list(orders)
+
+
 def my_overdue_actions(user: Any, *, today: dt.date, limit: int = 8) -> tuple[list[ImprovementAction], int]:
     """The user's own overdue actions (oldest due first, up to `limit`) and how many there are."""
     qs = ImprovementAction.objects.filter(overdue_q(today), owner=user)

@@ -231,8 +231,10 @@ def plan_edit(request: HttpRequest, public_id: Any) -> HttpResponse:
         if form.is_valid():
             links = _links(request, form)
             if links is not None:
+                hidden_cases, hidden_orders = selectors.links_hidden_from(plan, request.user)
                 try:
-                    services.plan_update(actor=request.user, plan=plan, data=_plan_data(form), cases=links[0], orders=links[1],
+                    services.plan_update(actor=request.user, plan=plan, data=_plan_data(form), cases=links[0] + hidden_cases,
+                                         orders=links[1] + hidden_orders,
                                          expected_version=form.cleaned_data.get("version"))
                     messages.success(request, f"{plan.number} saved.")
                     return redirect("improvement:detail", plan.public_id)

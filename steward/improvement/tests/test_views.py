@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from steward.accounts.tests.factories import AccountFactory
-from steward.improvement import services
+from steward.improvement import selectors, services
 from steward.improvement.models import ImprovementAction, ImprovementPlan
 from steward.improvement.tests.helpers import case, decided
 
@@ -134,3 +136,37 @@ def test_someone_elses_plan_is_404_on_every_page(client, personas):
     assert client.get(reverse("improvement:detail", args=[plan.public_id])).status_code == 200
     assert client.get(reverse("improvement:detail", args=[portfolio.public_id])).status_code == 404
     assert client.get(reverse("improvement:create")).status_code == 404  # read-only
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_page_size(client, personas, django_assert_max_num_queries):
+    def add(n):
+        for i in range(n):
+            plan = services.plan_create(actor=personas.owner, data={"title": f"Plan {i}", "problem": "x", "account": personas.account})
+            ImprovementAction.objects.create(plan=plan, description="Late", owner=personas.owner, due_on=TODAY - dt.timedelta(days=1))
+
+    client.force_login(personas.owner)
+    add(2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("improvement:list")).status_code == 200
+    add(10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("improvement:list")).content.decode()
+    assert page.count("1 overdue") == 12
+
+
+def test_an_edit_keeps_links_the_editor_cannot_see(client, personas):
+    other = AccountFactory(owner=personas.outsider)
+    hidden = case(other, personas.outsider)
+    plan = services.plan_create(actor=personas.admin, data={"title": "Portfolio", "problem": "x", "owner": personas.teammate},
+                                cases=[hidden, case(personas.account, personas.owner)])
+    assert [c.number for c in selectors.links_hidden_from(plan, personas.teammate)[0]] == [hidden.number]
+    client.force_login(personas.teammate)
+    form = client.get(reverse("improvement:edit", args=[plan.public_id])).content.decode()
+    assert hidden.number not in form
+    saved = client.post(reverse("improvement:edit", args=[plan.public_id]), {
+        "version": plan.version, "title": "Portfolio, renamed", "problem": "x", "owner": personas.teammate.pk, "metric": "resolution",
+        "before_days": 90, "after_days": 90, "link_cases": "",
+    })
+    assert saved.status_code == 302
+    plan.refresh_from_db()
+    assert plan.title == "Portfolio, renamed" and list(plan.linked_cases.all()) == [hidden]
