@@ -110,6 +110,9 @@ def test_the_case_page_and_attainment_report_link_into_plans(client, personas):
     assert "plan-from-attainment" in report and "metric=resolution" in report
     by_account = client.get(reverse("sla:attainment"), {"group": "account"}).content.decode()
     assert f"account={personas.account.pk}" in by_account
+    client.force_login(personas.sponsor)  # read-only: no way into a plan form
+    assert "plan-from-attainment" not in client.get(reverse("sla:attainment")).content.decode()
+    assert "Open improvement plan" not in client.get(reverse("sla:case", args=[late.public_id])).content.decode()
 
 
 def test_someone_elses_plan_is_404_on_every_page(client, personas):
