@@ -88,6 +88,16 @@ class ActionForm(forms.Form):
         _people(self.fields["owner"], people)  # type: ignore[arg-type]
 
 
+class EffectivenessForm(forms.Form):
+    """The effectiveness check's settings, changed on the plan page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    metric = forms.ChoiceField(choices=Metric.choices)
+    change_date = forms.DateField(required=False, widget=DATE, help_text="Empty: the last completed action, else the plan's creation.")
+    before_days = forms.IntegerField(min_value=MIN_WINDOW_DAYS, max_value=MAX_WINDOW_DAYS, label="Days before")
+    after_days = forms.IntegerField(min_value=MIN_WINDOW_DAYS, max_value=MAX_WINDOW_DAYS, label="Days after")
+
+
 class StatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     status = forms.ChoiceField(choices=PlanStatus.choices)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("improvement/<uuid:public_id>/edit/", views.plan_edit, name="edit"),
     path("improvement/<uuid:public_id>/root-cause/", views.plan_rca, name="rca"),
     path("improvement/<uuid:public_id>/status/", views.plan_status, name="status"),
+    path("improvement/<uuid:public_id>/effectiveness/", views.plan_effectiveness, name="effectiveness"),
     path("improvement/<uuid:public_id>/link/", views.plan_link, {"what": "link"}, name="link"),
     path("improvement/<uuid:public_id>/unlink/", views.plan_link, {"what": "unlink"}, name="unlink"),
     path("improvement/<uuid:public_id>/actions/", views.action_add, name="action_add"),

@@ -28,6 +28,7 @@ from steward.improvement.choices import (
 from steward.improvement.forms import (
     WHY_FIELDS,
     ActionForm,
+    EffectivenessForm,
     LinkForm,
     PlanForm,
     RootCauseForm,
@@ -191,6 +192,10 @@ def _work_context(request: HttpRequest, plan: ImprovementPlan) -> dict[str, Any]
         "plan": plan, "actions": selectors.plan_actions(plan), "today": today, "can_edit": services.can_edit_plan(request.user, plan),
         "action_form": ActionForm(people=people, prefix="new", initial={"owner": request.user, "due_on": today}),
         "effect": result, "chart": selectors.effectiveness_chart(result), "user_id": request.user.pk,
+        "effect_form": EffectivenessForm(prefix="effect", initial={
+            "version": plan.version, "metric": plan.metric, "change_date": plan.change_date, "before_days": plan.before_days,
+            "after_days": plan.after_days,
+        }),
     }
 
 
@@ -317,6 +322,24 @@ def _work(request: HttpRequest, plan: ImprovementPlan, **extra: Any) -> HttpResp
     plan = selectors.plan_get(user=request.user, public_id=plan.public_id)
     # htmx swaps only 2xx answers: a refused form comes back as 200 with its errors shown.
     return render(request, "improvement/_work.html", {**_work_context(request, plan), "oob": True, **extra})
+
+
+@require_POST
+def plan_effectiveness(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Change the metric, the change date or the windows; with HTMX the panel is redrawn at once."""
+    plan = _plan_or_404(request, public_id)
+    form = EffectivenessForm(request.POST, prefix="effect")
+    if form.is_valid():
+        try:
+            services.plan_update(actor=request.user, plan=plan, expected_version=form.cleaned_data.get("version"), data={
+                k: form.cleaned_data[k] for k in ("metric", "change_date", "before_days", "after_days")
+            })
+            return _work(request, plan)
+        except ApplicationError as exc:
+            form_errors_from(form, exc)
+    if not request.htmx:  # type: ignore[attr-defined]
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+    return _work(request, plan, effect_form=form)
 
 
 def _action_or_404(request: HttpRequest, plan: ImprovementPlan, action_id: Any) -> ImprovementAction:

@@ -173,3 +173,20 @@ def test_an_edit_keeps_links_the_editor_cannot_see(client, personas):
     assert saved.status_code == 302
     plan.refresh_from_db()
     assert plan.title == "Portfolio, renamed" and list(plan.linked_cases.all()) == [hidden]
+
+
+def test_the_effectiveness_settings_change_on_the_plan_page(client, personas):
+    a, o = personas.account, personas.owner
+    decided(a, o, dt.date(2026, 5, 20), met=1, breached=1)
+    decided(a, o, dt.date(2026, 6, 3), met=2)
+    plan = services.plan_create(actor=o, data={"title": "T", "problem": "P", "account": a})
+    client.force_login(o)
+    url = reverse("improvement:effectiveness", args=[plan.public_id])
+    refused = client.post(url, {"effect-version": plan.version, "effect-metric": "resolution", "effect-before_days": 3,
+                                "effect-after_days": 30}, headers=HX).content.decode()
+    assert "greater than or equal to 7" in refused
+    body = client.post(url, {"effect-version": plan.version, "effect-metric": "resolution", "effect-change_date": "2026-06-01",
+                             "effect-before_days": 30, "effect-after_days": 30}, headers=HX).content.decode()
+    assert 'data-testid="before-pct">50.0 %' in body and 'data-testid="after-pct">100.0 %' in body and "+50.0 pts" in body
+    plan.refresh_from_db()
+    assert (plan.change_date, plan.before_days) == (dt.date(2026, 6, 1), 30)
