@@ -26,7 +26,7 @@ from steward.orders.models import Order
 from steward.sla import selectors, services
 from steward.sla.choices import OPEN_CASE_STATUSES
 from steward.sla.import_api import router as import_router
-from steward.sla.models import BusinessCalendar, CalendarClosure, Case, SlaPolicy
+from steward.sla.models import BusinessCalendar, CalendarClosure, Case, DeliveryGoal, SlaPolicy
 from steward.users.models import User
 
 router = Router(tags=["SLA calendars"])
@@ -405,6 +405,10 @@ class CaseOut(Schema):
     sla_breached: bool
     sla_next_due: dt.datetime | None
     escalation_level: str
+    escalation_owner: str | None = Field(None, description="Who owns the level the case was last raised to, when one is named.")
+    policy_since: dt.datetime | None = Field(
+        None, description="Measured on its policy version from this moment (a re-evaluation or an import), not from the version's start."
+    )
     targets: list[CaseTargetOut]
 
 
@@ -467,9 +471,17 @@ def _case_out(case: Case) -> dict[str, Any]:
             "opened_at", "resolved_at", "closed_at", "sla_breached", "sla_next_due", "escalation_level",
         )},
         "account_id": case.account.public_id, "owner": str(case.owner),
-        "policy": str(case.policy_version) if case.policy_version_id else None,
+        "policy": str(case.policy_version) if case.policy_version_id else None, "policy_since": case.policy_since,
+        "escalation_owner": _escalation_owner(case),
         "targets": list(case.sla_targets.all()),
     }
+
+
+def _escalation_owner(case: Case) -> str | None:
+    if case.escalation_level == "l1":
+        return None
+    last = case.escalations.exclude(owner=None).select_related("owner").order_by("-at", "-id").first()
+    return last.owner.username if last is not None else None
 
 
 def _case(request: HttpRequest, public_id: UUID) -> tuple[User, Case]:
@@ -586,6 +598,7 @@ class AttainmentFigures(Schema):
     met: int
     breached: int
     pct: Decimal | None = Field(description="Met as a percentage of met + breached; null when nothing was decided.")
+    goal: Decimal | None = Field(None, description="The group's own goal, when it has one (deliveries of an account: its delivery goal).")
 
 
 class AttainmentOut(Schema):
@@ -603,7 +616,7 @@ class AttainmentQuery(Schema):
 
 
 def _figures(a: Any) -> dict[str, Any]:
-    return {"met": a.met, "breached": a.breached, "pct": a.pct}
+    return {"met": a.met, "breached": a.breached, "pct": a.pct, "goal": a.goal}
 
 
 @router.get("/sla/attainment", response={200: list[AttainmentOut], **RESPONSES}, tags=["cases"])
@@ -622,6 +635,176 @@ def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> list[di
         {"group": filters.group, "label": r.label, "kinds": {k: _figures(a) for k, a in r.by_kind.items()}, "cases": _figures(r.cases)}
         for r in rows
     ]
+
+
+# Re-evaluation -------------------------------------------------------------------------------------
+
+
+class MovedOut(Schema):
+    moved: int = Field(description="How many open cases moved to the version that applies now.")
+
+
+@router.post("/cases/{public_id}/reevaluate", response={200: CaseOut, **RESPONSES}, tags=["cases"])
+def case_reevaluate(request: HttpRequest, public_id: UUID, response: HttpResponse) -> dict[str, Any]:
+    """Measure the case on the policy version that applies to it now (met stays met, a breach stays, no new
+    breach is dated before now); unchanged when it is on that version already."""
+    user, case = _case(request, public_id)
+    services.case_reevaluate(actor=user, case=case)
+    return _fresh(user, case, response)
+
+
+@router.post("/sla/policies/{public_id}/reevaluate", response={200: MovedOut, **RESPONSES}, tags=["SLA policies"])
+def policy_reevaluate(request: HttpRequest, public_id: UUID) -> dict[str, int]:
+    """Re-evaluate every open case still measured on an earlier version of this policy."""
+    moved = services.policy_reevaluate_open_cases(actor=current_user(request), policy=selectors.policy_get(public_id=public_id))
+    return {"moved": moved}
+
+
+# Escalation levels ---------------------------------------------------------------------------------
+
+
+class TierOwnerOut(Schema):
+    tier: str
+    user: str
+
+
+class EscalationLevelOut(Schema):
+    level: str
+    label: str
+    user: str | None = Field(description="The owner for every account (username); null: no one named.")
+    by_tier: list[TierOwnerOut] = Field(description="Owners for one tier's accounts, who come first for them.")
+
+
+class EscalationOwnerIn(Payload):
+    user: Text | None = Field(None, description="Username of the owner; null removes the owner.")
+    tier: Text | None = Field(None, description="A tier's name: the owner for that tier's accounts only.")
+
+
+def _levels() -> list[dict[str, Any]]:
+    return [
+        {
+            "level": row.level, "label": row.label, "user": row.everywhere.user.username if row.everywhere else None,
+            "by_tier": [{"tier": o.tier.name, "user": o.user.username} for o in row.by_tier],
+        }
+        for row in selectors.escalation_levels()
+    ]
+
+
+@router.get("/sla/escalation-levels", response={200: list[EscalationLevelOut], **RESPONSES}, tags=["SLA policies"])
+def escalation_levels(request: HttpRequest) -> list[dict[str, Any]]:
+    """Who owns L2, L3 and management (L1 is the case's own owner)."""
+    current_user(request)
+    return _levels()
+
+
+@router.put("/sla/escalation-levels/{level}", response={200: list[EscalationLevelOut], **RESPONSES}, tags=["SLA policies"])
+def escalation_owner_set(request: HttpRequest, level: str, payload: EscalationOwnerIn) -> list[dict[str, Any]]:
+    """Name (or with a null user, remove) the owner of a level, for every account or one tier's."""
+    actor = current_user(request)
+    user = tier = None
+    if payload.user:
+        user = User.objects.filter(username=payload.user).first()
+        if user is None:
+            raise ValidationFailed(f"user: no user is called {payload.user}.", field_errors={"user": [f"No user is called {payload.user}."]})
+    if payload.tier:
+        tier = Tier.objects.filter(name=payload.tier).first()
+        if tier is None:
+            raise ValidationFailed(f"tier: no tier is called {payload.tier}.", field_errors={"tier": [f"No tier is called {payload.tier}."]})
+    services.escalation_owner_set(actor=actor, level=level, user=user, tier=tier)
+    return _levels()
+
+
+# Delivery goals ------------------------------------------------------------------------------------
+
+
+class AccountRef(Schema):
+    id: UUID
+    name: str
+
+
+class AccountGoalOut(Schema):
+    account: AccountRef
+    goal: float
+    note: str
+    updated_at: dt.datetime
+
+
+class DeliveryGoalsOut(Schema):
+    default: float = Field(description="The portfolio's goal (the default SLA policy's attainment goal when none is set).")
+    default_set: bool
+    accounts: list[AccountGoalOut] = Field(description="Accounts you see with a goal of their own (at most `limit`, from `offset`).")
+    count: int
+
+
+class GoalIn(Payload):
+    goal: float = Field(description="Percent of deliveries on time and in full, 0-100.")
+    note: Text = ""
+
+
+class GoalSourceOut(Schema):
+    goal: float
+    source: str = Field(description="contract (an active contract's on-time-delivery level), account or default.")
+    contract: str | None = Field(None, description="The contract's number when a contract sets the goal.")
+
+
+@router.get("/sla/delivery-goals", response={200: DeliveryGoalsOut, **RESPONSES}, tags=["SLA policies"])
+def delivery_goals(request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    """The portfolio's delivery goal and the accounts with one of their own."""
+    user = current_user(request)
+    rows = selectors.delivery_goal_rows(user=user)
+    return {
+        "default": float(selectors.default_delivery_goal()),
+        "default_set": DeliveryGoal.objects.filter(is_default=True).exists(),
+        "count": rows.count(),
+        "accounts": [
+            {"account": {"id": g.account.public_id, "name": g.account.name}, "goal": float(g.goal), "note": g.note, "updated_at": g.updated_at}
+            for g in rows[offset:offset + limit]
+        ],
+    }
+
+
+def _visible_account(user: User, public_id: UUID) -> Any:
+    account = accounts_visible_to(user).filter(public_id=public_id).first()
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+@router.put("/sla/delivery-goals/default", response={200: GoalSourceOut, **RESPONSES}, tags=["SLA policies"])
+def delivery_goal_default(request: HttpRequest, payload: GoalIn) -> dict[str, Any]:
+    """Set the portfolio's delivery goal."""
+    row = services.delivery_goal_set(actor=current_user(request), account=None, goal=payload.goal, note=payload.note)
+    return {"goal": float(row.goal), "source": "default"}
+
+
+@router.put("/sla/delivery-goals/{account_id}", response={200: GoalSourceOut, **RESPONSES}, tags=["SLA policies"])
+def delivery_goal_set(request: HttpRequest, account_id: UUID, payload: GoalIn) -> dict[str, Any]:
+    """Set an account's own delivery goal (an active contract's on-time-delivery level still comes first)."""
+    user = current_user(request)
+    account = _visible_account(user, account_id)
+    services.delivery_goal_set(actor=user, account=account, goal=payload.goal, note=payload.note)
+    return _goal_out(selectors.delivery_goal_for(account, on=dt.date.today()))
+
+
+@router.delete("/sla/delivery-goals/{account_id}", response={204: None, **RESPONSES}, tags=["SLA policies"])
+def delivery_goal_remove(request: HttpRequest, account_id: UUID) -> Status:
+    """Remove an account's own goal: it goes back to its contract's or the portfolio's."""
+    user = current_user(request)
+    row = selectors.delivery_goal_rows(user=user).filter(account__public_id=account_id).first()
+    if row is None:
+        raise NotFound("This account has no goal of its own.")
+    services.delivery_goal_remove(actor=user, row=row)
+    return Status(204, None)
+
+
+def _goal_out(goal: selectors.GoalSource) -> dict[str, Any]:
+    return {"goal": float(goal.goal), "source": goal.source, "contract": goal.contract[0] if goal.contract else None}
+
+
+@router.get("/accounts/{account_id}/delivery-goal", response={200: GoalSourceOut, **RESPONSES}, tags=["SLA policies"])
+def account_delivery_goal(request: HttpRequest, account_id: UUID) -> dict[str, Any]:
+    """The delivery goal an account is held to today and where it comes from."""
+    return _goal_out(selectors.delivery_goal_for(_visible_account(current_user(request), account_id), on=dt.date.today()))
 
 
 # Importing a ServiceNow log: its own module, served under this router.

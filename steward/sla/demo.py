@@ -8,10 +8,10 @@ dates a breach before its `effective_from` (clock rule c), so later versions wou
 historical case look met.
 
 Cases are generated per chunk of accounts (one transaction each) and bulk-inserted with their event
-logs, in the shapes the case services write (a reply on a new case also opens it, a customer reply
-on a waiting case resumes it, a priority change carries its reason). Their SLA states are then
-computed by `services.cases_recompute`, the bulk path the periodic job runs too (no alerts are sent for
-the demo's history).
+logs (`bulk.insert`: COPY on PostgreSQL), in the shapes the case services write (a reply on a new case
+also opens it, a customer reply on a waiting case resumes it, a priority change carries its reason).
+Their SLA states are then computed by `services.cases_recompute`, the bulk path the periodic job runs
+too (no alerts are sent for the demo's history).
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from django.db.models import F, Max
 
 from steward.accounts.models import Account, Contact, Tier
 from steward.core import audit
-from steward.core.bulk import insert_rows
-from steward.sla import selectors, services
+from steward.sla import bulk, selectors, services
 from steward.sla.choices import CaseEventKind, CasePriority, CaseStatus
 from steward.sla.engine import clock
 from steward.sla.models import BusinessCalendar, Case, CaseEvent, SlaPolicyVersion
@@ -401,7 +400,7 @@ def _load_cases(
         ))
     before = Case.objects.aggregate(m=Max("pk"))["m"] or 0
     extra_columns, extra = services.bulk_defaults(Case, CASE_COLUMNS)
-    insert_rows(Case, CASE_COLUMNS + extra_columns, (row + extra for row in rows))
+    bulk.insert(Case, CASE_COLUMNS + extra_columns, (row + extra for row in rows))
     pks = dict(Case.objects.filter(pk__gt=before).values_list("number", "pk"))
     extra_columns, extra = services.bulk_defaults(CaseEvent, EVENT_COLUMNS)
     events = (
@@ -409,7 +408,7 @@ def _load_cases(
         for (case, _), (number, _) in zip(planned, numbers, strict=True)
         for at, kind, status, priority, body in case.events
     )
-    n_events = insert_rows(CaseEvent, EVENT_COLUMNS + extra_columns, events)
+    n_events = bulk.insert(CaseEvent, EVENT_COLUMNS + extra_columns, events)
     changes = [
         audit.Change(
             "create", "sla.case", str(public_id), f"{number} {row[7]}", row[5], None,

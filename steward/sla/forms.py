@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from steward.accounts.models import Account, Contact, Tier
 from steward.contracts.models import Contract
@@ -248,6 +249,47 @@ class StatusForm(forms.Form):
 class EscalateForm(forms.Form):
     level = forms.ChoiceField(choices=EscalationLevel.choices, label="To")
     reason = forms.CharField(max_length=500)
+
+
+class EscalationOwnerForm(forms.Form):
+    """Name who owns an escalation level, for every account or one tier's; no one removes the owner."""
+
+    level = forms.ChoiceField(
+        choices=[c for c in EscalationLevel.choices if c[0] != EscalationLevel.L1],
+        error_messages={"invalid_choice": "L1 is the case's own owner: choose L2, L3 or management."},
+    )
+    tier = forms.ModelChoiceField(queryset=Tier.objects.order_by("rank", "name"), required=False, empty_label="Every account")
+    user = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("first_name", "last_name", "username"), required=False,
+        empty_label="No one (remove)", label="Owner",
+    )
+
+
+class DeliveryGoalForm(forms.Form):
+    """A delivery goal for one account (by name or id) or, with no account, for the portfolio."""
+
+    account = forms.CharField(required=False, max_length=200, help_text="The account's name; empty: the portfolio's default goal.")
+    goal = forms.CharField(max_length=10, label="Goal (%)", help_text="Share of deliveries on time and in full, e.g. 95.")
+    note = forms.CharField(required=False, max_length=300)
+
+    def account_for(self, user: Any) -> Account | bool | None:
+        """The account among those `user` sees, None for the portfolio, or False (with the error on the form)."""
+        from steward.accounts.selectors import accounts_visible_to
+
+        given = (self.cleaned_data.get("account") or "").strip()
+        if not given:
+            return None
+        visible = accounts_visible_to(user)
+        try:
+            found = list(visible.filter(public_id=given)[:1])
+        except ValidationError:
+            found = []
+        if not found:
+            found = list(visible.filter(name__iexact=given)[:2])
+        if len(found) != 1:
+            self.add_error("account", f"“{given}”: {'no account of your portfolio has this name' if not found else 'several accounts have this name'}.")
+            return False
+        return found[0]
 
 
 class PriorityForm(forms.Form):

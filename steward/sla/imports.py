@@ -35,10 +35,17 @@ from steward.core import audit
 from steward.core.bulk import insert_rows
 from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
 from steward.sla import selectors, services
-from steward.sla.choices import CaseChannel, CasePriority, CaseStatus, CaseType
+from steward.sla.choices import OPEN_CASE_STATUSES, CaseChannel, CasePriority, CaseStatus, CaseType
 from steward.sla.engine import clock
 from steward.sla.importing import servicenow
-from steward.sla.models import Case, CaseEvent, CaseTarget, SlaPolicy, SlaPolicyVersion
+from steward.sla.models import (
+    Case,
+    CaseEvent,
+    CaseNotification,
+    CaseTarget,
+    SlaPolicy,
+    SlaPolicyVersion,
+)
 from steward.sla.services import can_configure_sla
 from steward.users.models import User
 
@@ -496,6 +503,7 @@ def _save(preview: ServiceNowPreview, *, actor: User, now: dt.datetime, file_nam
     # escalated: their breaches are history. Only cases in the new ids' range are read.
     services.cases_recompute(now=now, open_only=False, notify_people=False, after_pk=low - 1, upto_pk=high)
     imported = Case.objects.filter(account=account, external_source=SOURCE, pk__gte=low, pk__lte=high)
+    _alerts_are_history(imported.filter(status__in=OPEN_CASE_STATUSES), now=now)
     targets = CaseTarget.objects.filter(case=OuterRef("pk"))
     met = imported.filter(Exists(targets), sla_breached=False).exclude(Exists(targets.exclude(status=clock.MET))).count()
     breached = imported.filter(sla_breached=True).count()
@@ -509,3 +517,23 @@ def _save(preview: ServiceNowPreview, *, actor: User, now: dt.datetime, file_nam
     return ServiceNowImported(
         account, len(cases), skipped, events, met, breached, tuple(ids), tuple(c.public_id for c in cases)
     )
+
+
+def _alerts_are_history(cases: Any, *, now: dt.datetime) -> None:
+    """An incident still open in the log may have passed warnings and a breach long ago: they are
+    recorded as history (a notification row with no recipients), so the periodic job neither sends
+    them nor escalates the case for them; alerts due after the import are sent as usual."""
+    rows: list[CaseNotification] = []
+    for case in cases.select_related("policy_version__policy", "account__tier"):
+        policy = selectors.case_engine_policy(case, years=range(case.opened_at.year - 1, now.year + 2))
+        if policy is None:
+            continue
+        events = services._engine_events(list(case.events.order_by("at", "id")))
+        result = clock.evaluate_clock(policy=policy, events=events, now=now)
+        rows.extend(
+            CaseNotification(case=case, key=services._alert_key(a), kind=a.kind, target=a.target, sent_at=now, recipients=[])
+            for state in result.targets
+            for a in state.alerts
+            if a.notify_at <= now
+        )
+    CaseNotification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -213,16 +213,16 @@ class Case(VersionedModel):
     escalation_level = models.CharField(max_length=12, choices=EscalationLevel.choices, default=EscalationLevel.L1)
     policy_since = models.DateTimeField(
         null=True, blank=True,
-        help_text="When a re-evaluation moved the case to its policy version: no breach under it is dated earlier.",
+        help_text="From when the case is measured on its policy version, when not from the version's start: a re-evaluation sets the moment it moved the case, an import the case's opening.",
     )
-    external_source = models.CharField(max_length=20, blank=True, help_text='The system a case was imported from ("servicenow").')
-    external_ref = models.CharField(max_length=60, blank=True, help_text="The case's number in that system.")
+    external_source = models.CharField(max_length=20, blank=True, default="", help_text='The system a case was imported from ("servicenow").')
+    external_ref = models.CharField(max_length=60, blank=True, default="", help_text="The case's number in that system.")
 
     class Meta:
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["external_source", "external_ref"], condition=~models.Q(external_ref=""), name="one_case_per_external_ref"
+                fields=["account", "external_source", "external_ref"], condition=~models.Q(external_ref=""), name="one_case_per_external_ref"
             ),
         ]
         indexes = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,7 +24,13 @@ from steward.core.errors import NotFound
 from steward.orders import selectors as order_selectors
 from steward.orders.choices import OrderStatus
 from steward.orders.engine import otif
-from steward.sla.choices import WEEKDAYS, CasePriority, TargetKind
+from steward.sla.choices import (
+    OPEN_CASE_STATUSES,
+    WEEKDAYS,
+    CasePriority,
+    EscalationLevel,
+    TargetKind,
+)
 from steward.sla.engine import attainment, clock
 from steward.sla.engine import calendar as engine
 from steward.sla.models import (
@@ -32,6 +38,8 @@ from steward.sla.models import (
     Case,
     CaseEvent,
     CaseTarget,
+    DeliveryGoal,
+    EscalationOwner,
     SlaPolicy,
     SlaPolicyVersion,
 )
@@ -213,16 +221,50 @@ def engine_policy(version: SlaPolicyVersion, *, years: Iterable[int]) -> clock.P
     )
 
 
+class VersionMatcher:
+    """The active policies' current versions, read once, to match many cases against (re-evaluation)."""
+
+    def __init__(self, *, at: dt.datetime) -> None:
+        self.current = {
+            v.policy_id: v
+            for v in SlaPolicyVersion.objects.filter(policy__is_active=True, number=F("policy__current_version")).select_related("policy")
+        }
+        self.candidates = [engine_policy(v, years=(at.year,)) for v in self.current.values()]
+
+    def match(self, facts: clock.CaseFacts) -> SlaPolicyVersion | None:
+        chosen = clock.match_policy(self.candidates, facts)
+        return None if chosen is None else self.current[chosen.id]
+
+
 def matching_version(facts: clock.CaseFacts, *, at: dt.datetime) -> SlaPolicyVersion | None:
     """The current version of the policy that applies to a case with these facts (first match in
     order, else the default), or None: then the case has no SLA and no deadline is invented."""
-    current = {
-        v.policy_id: v
-        for v in SlaPolicyVersion.objects.filter(policy__is_active=True, number=F("policy__current_version")).select_related("policy")
-    }
-    candidates = [engine_policy(v, years=(at.year,)) for v in current.values()]
-    chosen = clock.match_policy(candidates, facts)
-    return None if chosen is None else current[chosen.id]
+    return VersionMatcher(at=at).match(facts)
+
+
+def case_engine_policy(case: Case, *, years: Iterable[int]) -> clock.Policy | None:
+    """The clock's policy for a case: its version, in force from when it came into force or, when the
+    case says from when it is measured on it (`policy_since`), from then: for a case a re-evaluation
+    moved, no breach under the version is dated before the move; an imported case is judged from its
+    opening."""
+    if case.policy_version is None:
+        return None
+    return in_force_from(engine_policy(case.policy_version, years=years), case.policy_since)
+
+
+def in_force_from(policy: clock.Policy, since: dt.datetime | None) -> clock.Policy:
+    """The policy in force from `since` instead of its version's start, when `since` is given: later for a
+    re-evaluation's move, earlier for imported history (rule (c) of the clock then dates from `since`)."""
+    if since is None:
+        return policy
+    return replace(policy, effective_from=since)
+
+
+def stale_cases(policy: SlaPolicy) -> QuerySet[Case]:
+    """Open cases measured on an earlier version of the policy than its current one."""
+    return Case.objects.filter(
+        status__in=OPEN_CASE_STATUSES, policy_version__policy=policy, policy_version__number__lt=policy.current_version
+    )
 
 
 # Cases -----------------------------------------------------------------------------------------
@@ -334,6 +376,12 @@ def attainment_by(
         .order_by()
     ):
         found.setdefault(delivered["g"], {})[DELIVERY] = attainment.Attainment(delivered["otif"], delivered["n"] - delivered["otif"])
+    if group == "account" or account is not None:
+        goals = delivery_goals([account.pk] if account is not None else [k for k in found if k is not None], on=dt.date.today())
+        for key, kinds in found.items():
+            goal = goals.get(account.pk if account is not None else key)
+            if DELIVERY in kinds and goal is not None:
+                kinds[DELIVERY] = replace(kinds[DELIVERY], goal=goal.goal)
     names = _labels(group, set(found))
     rows = [AttainmentRow(key, names.get(key, "(none)"), kinds) for key, kinds in found.items() if key is not None or group != "quarter"]
     if group == "quarter":
@@ -356,3 +404,101 @@ def default_goal() -> Decimal:
     """The attainment goal pages compare against: the default policy's, else 95 %."""
     goal = SlaPolicy.objects.filter(is_default=True, is_active=True).values_list("attainment_goal", flat=True).first()
     return Decimal(goal) if goal is not None else Decimal(95)
+
+
+def escalation_owner_for(level: str, *, tier_id: int | None) -> User | None:
+    """Who owns `level` for an account of this tier: the tier's owner, else the portfolio-wide one."""
+    if level == EscalationLevel.L1:
+        return None
+    rows = {
+        row.tier_id: row.user
+        for row in EscalationOwner.objects.filter(level=level, user__is_active=True)
+        .filter(Q(tier_id=tier_id) | Q(tier__isnull=True))
+        .select_related("user")
+    }
+    return rows.get(tier_id) if tier_id in rows else rows.get(None)
+
+
+@dataclass
+class EscalationLevelRow:
+    """One escalation level as the settings page shows it: its portfolio-wide owner and per-tier owners."""
+
+    level: str
+    label: str
+    everywhere: EscalationOwner | None
+    by_tier: list[EscalationOwner]
+
+
+def escalation_levels() -> list[EscalationLevelRow]:
+    owners = list(EscalationOwner.objects.select_related("user", "tier").order_by("level", "tier__rank", "tier__name"))
+    rows = []
+    for level in EscalationLevel:
+        if level == EscalationLevel.L1:
+            continue
+        mine = [o for o in owners if o.level == level]
+        rows.append(
+            EscalationLevelRow(
+                level.value, level.label, next((o for o in mine if o.tier_id is None), None), [o for o in mine if o.tier_id is not None]
+            )
+        )
+    return rows
+
+
+# Delivery goals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalSource:
+    """The on-time-and-in-full goal an account's deliveries are held to, and where it comes from."""
+
+    goal: Decimal
+    source: str  # "contract", "account" or "default"
+    contract: Any = None  # the contract (number, public_id) when a contract sets it
+
+    @property
+    def label(self) -> str:
+        if self.source == "contract":
+            return f"contract {self.contract[0]}"
+        return {"account": "set for the account", "default": "portfolio default"}[self.source]
+
+
+def default_delivery_goal() -> Decimal:
+    """The portfolio's delivery goal: the one set, else the default SLA policy's attainment goal."""
+    goal = DeliveryGoal.objects.filter(is_default=True).values_list("goal", flat=True).first()
+    return Decimal(goal) if goal is not None else default_goal()
+
+
+def delivery_goals(account_ids: Iterable[int], *, on: dt.date) -> dict[int, GoalSource]:
+    """Each account's delivery goal on a day, in two queries whatever the number of accounts: an active
+    contract's on-time-delivery service level in percent (the strictest, when several), else the goal
+    set for the account, else the portfolio default."""
+    from steward.contracts.choices import ContractStatus, ServiceLevelKind, ServiceLevelUnit
+    from steward.contracts.models import ContractServiceLevel
+
+    ids = list(account_ids)
+    default = GoalSource(default_delivery_goal(), "default")
+    found: dict[int, GoalSource] = {}
+    for account_id, target, number, public_id in (
+        ContractServiceLevel.objects.filter(
+            kind=ServiceLevelKind.ON_TIME_DELIVERY, unit=ServiceLevelUnit.PERCENT, contract__account_id__in=ids,
+            contract__status=ContractStatus.ACTIVE, contract__start_on__lte=on, contract__end_on__gte=on,
+        )
+        .order_by("contract__account_id", "target", "contract__number")
+        .values_list("contract__account_id", "target", "contract__number", "contract__public_id")
+    ):
+        found[account_id] = GoalSource(min(Decimal(target), Decimal(100)), "contract", (number, public_id))  # ascending: the last is the strictest
+    for account_id, goal in DeliveryGoal.objects.filter(account_id__in=[i for i in ids if i not in found]).values_list("account_id", "goal"):
+        found[account_id] = GoalSource(Decimal(goal), "account")
+    return {i: found.get(i, default) for i in ids}
+
+
+def delivery_goal_for(account: Account, *, on: dt.date) -> GoalSource:
+    return delivery_goals([account.pk], on=on)[account.pk]
+
+
+def delivery_goal_rows(*, user: Any) -> QuerySet[DeliveryGoal]:
+    """The goals set for accounts the user may see (the settings page's table)."""
+    return (
+        DeliveryGoal.objects.filter(is_default=False, account__in=accounts_visible_to(user))
+        .select_related("account", "updated_by").order_by("account__name")
+    )

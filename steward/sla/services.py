@@ -12,12 +12,13 @@ import time
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
 import holidays as holiday_tables
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Min, ProtectedError
+from django.db.models import CharField, Min, ProtectedError, TextField
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,11 +26,10 @@ from steward.accounts.models import Account, Tier
 from steward.accounts.selectors import accounts_visible_to
 from steward.contracts.models import Contract
 from steward.core import audit
-from steward.core.bulk import insert_rows
-from steward.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from steward.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from steward.core.notify import notify
 from steward.core.services import apply_fields, check_version, full_clean_or_fail
-from steward.sla import selectors
+from steward.sla import bulk, selectors
 from steward.sla.choices import (
     ESCALATION_ORDER,
     OPEN_CASE_STATUSES,
@@ -54,6 +54,8 @@ from steward.sla.models import (
     CaseEvent,
     CaseNotification,
     CaseTarget,
+    DeliveryGoal,
+    EscalationOwner,
     SlaPolicy,
     SlaPolicyVersion,
     SlaTarget,
@@ -751,9 +753,7 @@ def _summary(result: clock.ClockResult) -> tuple[bool, dt.datetime | None]:
 def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
     """Run the clock over the case's log and store each target's state; the same log and `now` give the
     same result (idempotent). Breaches stored before are kept."""
-    policy = None
-    if case.policy_version is not None:
-        policy = selectors.engine_policy(case.policy_version, years=range(case.opened_at.year - 1, now.year + 2))
+    policy = selectors.case_engine_policy(case, years=range(case.opened_at.year - 1, now.year + 2))
     events = _engine_events(list(case.events.order_by("at", "id")))
     result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_stored_states([case.pk], now).get(case.pk))
     case.sla_targets.all().delete()
@@ -773,72 +773,99 @@ TARGET_COLUMNS = [
 
 @dataclass(frozen=True)
 class RecomputeTotals:
-    """What a bulk recompute did: cases evaluated, target rows written, seconds taken."""
+    """What a bulk recompute did: cases evaluated, their target states, seconds taken, and how many
+    cases had a state that changed (only those are written)."""
 
     cases: int
     targets: int
     seconds: float
+    changed: int = 0
+
+
+def cases_to_recompute(*, open_only: bool = True) -> Any:
+    """The cases a bulk recompute brings up to date: every case with a policy, or its open ones."""
+    base = Case.objects.filter(policy_version__isnull=False)
+    return base.filter(status__in=OPEN_CASE_STATUSES) if open_only else base
 
 
 def cases_recompute(
-    *, now: dt.datetime, open_only: bool = True, notify_people: bool = True, after_pk: int = 0, chunk: int = 2000,
-    progress: Callable[[int], None] | None = None,
+    *, now: dt.datetime, open_only: bool = True, notify_people: bool = True, after_pk: int = 0, upto_pk: int | None = None,
+    chunk: int = 2000, progress: Callable[[int], None] | None = None,
 ) -> RecomputeTotals:
-    """Bring the SLA state of every case with a policy (open ones only by default) up to `now`.
+    """Bring the SLA state of every case with a policy (open ones only by default), with a primary key
+    above `after_pk` and up to `upto_pk`, up to `now`.
 
-    The bulk form of `case_recompute`, for the periodic job and the demo loader: a chunk of cases at a
-    time, their logs and stored states read in one query each as plain tuples, each policy version
-    built once, the clock run per case, and the new states written in one transaction per chunk
-    (target rows inserted, summaries updated by one statement executed many times). Breaches stored
-    before are kept; the same log and `now` give the same states. With `notify_people`, the few cases
-    with an alert whose time came and that was not sent are loaded whole and dispatched.
+    The bulk form of `case_recompute`, for the periodic job, the demo loader and `sla_recompute` (which
+    runs slices of the id range in parallel, `steward.sla.parallel`): a chunk of cases at a time, their
+    logs and stored states read in one query each as plain tuples, each policy version built once, the
+    clock run per case, and the states that changed written in one transaction per chunk (their target
+    rows replaced, summaries updated by one statement executed many times; the other cases only get
+    `sla_computed_at`). Breaches stored before are kept; the same log and `now` give the same states.
+    With `notify_people`, the few cases with an alert whose time came and that was not sent are loaded
+    whole and dispatched.
     """
     started = time.perf_counter()
     engines: dict[int, clock.Policy] = {}
     years = range(now.year - 3, now.year + 2)
-    last, n_cases, n_targets = after_pk, 0, 0
-    base = Case.objects.filter(policy_version__isnull=False)
-    if open_only:
-        base = base.filter(status__in=OPEN_CASE_STATUSES)
+    last, n_cases, n_targets, n_changed = after_pk, 0, 0, 0
+    base = cases_to_recompute(open_only=open_only)
+    if upto_pk is not None:
+        base = base.filter(pk__lte=upto_pk)
     oldest = base.filter(pk__gt=after_pk).aggregate(at=Min("opened_at"))["at"]
     if oldest is not None and oldest.year - 1 < years.start:  # older cases (imported history) keep their years' holidays
         years = range(oldest.year - 1, years.stop)
     while True:
-        cases = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id")[:chunk])
+        cases = list(
+            base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id", "sla_breached", "sla_next_due", "policy_since")[:chunk]
+        )
         if not cases:
-            return RecomputeTotals(n_cases, n_targets, time.perf_counter() - started)
+            return RecomputeTotals(n_cases, n_targets, time.perf_counter() - started, n_changed)
         last = cases[-1][0]
-        for version_id in {v for _, v in cases} - engines.keys():
+        for version_id in {c[1] for c in cases} - engines.keys():
             version = SlaPolicyVersion.objects.select_related("policy").get(pk=version_id)
             engines[version_id] = selectors.engine_policy(version, years=years)
-        ids = [pk for pk, _ in cases]
+        ids = [c[0] for c in cases]
         logs = _logs(ids)
-        previous = _stored_states(ids, now)
+        stored = _stored_rows(ids)
         sent: dict[int, set[str]] = {}
         if notify_people:
             for case_id, key in CaseNotification.objects.filter(case_id__in=ids).values_list("case_id", "key"):
                 sent.setdefault(case_id, set()).add(key)
         target_rows: list[tuple[Any, ...]] = []
         summaries: list[tuple[bool, dt.datetime | None, dt.datetime, int]] = []
+        changed: list[int] = []
+        unchanged: list[int] = []
         to_tell: dict[int, clock.ClockResult] = {}
-        for pk, version_id in cases:
-            result = clock.evaluate_clock(policy=engines[version_id], events=logs.get(pk, ()), now=now, previous=previous.get(pk))
-            target_rows.extend(_target_row(pk, s) for s in result.targets)
+        for pk, version_id, was_breached, was_due, since in cases:
+            mine = stored.get(pk, {})
+            policy = selectors.in_force_from(engines[version_id], since)
+            result = clock.evaluate_clock(policy=policy, events=logs.get(pk, ()), now=now, previous=_previous(mine, now))
+            rows = [_target_row(pk, s) for s in result.targets]
+            n_targets += len(rows)
             breached, next_due = _summary(result)
-            summaries.append((breached, next_due, now, pk))
+            if (breached, next_due) == (was_breached, was_due) and len(rows) == len(mine) and all(mine.get(r[1]) == r for r in rows):
+                unchanged.append(pk)
+            else:
+                changed.append(pk)
+                target_rows.extend(rows)
+                summaries.append((breached, next_due, now, pk))
             if notify_people and any(
                 a.notify_at <= now and _alert_key(a) not in sent.get(pk, set()) for s in result.targets for a in s.alerts
             ):
                 to_tell[pk] = result
         with transaction.atomic():
-            CaseTarget.objects.filter(case_id__in=ids).delete()
-            extra_columns, extra = bulk_defaults(CaseTarget, TARGET_COLUMNS)
-            n_targets += insert_rows(CaseTarget, TARGET_COLUMNS + extra_columns, (row + extra for row in target_rows))
-            _store_summaries(summaries)
+            if changed:
+                CaseTarget.objects.filter(case_id__in=changed).delete()
+                extra_columns, extra = bulk_defaults(CaseTarget, TARGET_COLUMNS)
+                bulk.insert(CaseTarget, TARGET_COLUMNS + extra_columns, (row + extra for row in target_rows))
+                _store_summaries(summaries)
+            if unchanged:
+                Case.objects.filter(pk__in=unchanged).update(sla_computed_at=now)
             if to_tell:
                 for case in Case.objects.filter(pk__in=to_tell).select_related("policy_version", "owner", "account__operations_manager"):
                     _dispatch(case, to_tell[case.pk], now=now, sent=sent.get(case.pk, set()))
         n_cases += len(cases)
+        n_changed += len(changed)
         if progress is not None:
             progress(n_cases)
 
@@ -846,6 +873,65 @@ def cases_recompute(
 def cases_recompute_open(*, now: dt.datetime) -> int:
     """The periodic job's pass: every open case up to `now`, alerts sent; returns how many cases."""
     return cases_recompute(now=now).cases
+
+
+# Re-evaluation -----------------------------------------------------------------------------------
+
+
+def _version_label(version: SlaPolicyVersion | None) -> str:
+    return "no SLA" if version is None else f"{version.policy.name} v{version.number}"
+
+
+def _move_to(case: Case, version: SlaPolicyVersion | None, *, actor: User, now: dt.datetime) -> bool:
+    """Put an open case on `version` from `now` on (rule (c) of docs/sla/clock.md holds from then):
+    False when it is on it already."""
+    if version == case.policy_version:
+        return False
+    body = f"From {_version_label(case.policy_version)} to {_version_label(version)}."
+    _append(case, CaseEventKind.REEVALUATED, at=now, actor=actor, body=body)
+    case.policy_version, case.policy_since = version, (now if version is not None else None)
+    case.version += 1
+    case.save()
+    return True
+
+
+@transaction.atomic
+def case_reevaluate(*, actor: User, case: Case, now: dt.datetime | None = None) -> bool:
+    """Measure an open case against the policy that applies to it now (its policy's current version, or
+    another policy if the case's tier, contract, priority or category now match one first). What was
+    met stays met and a breach stays; targets are re-worked from the case's start under the new version,
+    but no breach under it is dated before now. False when the case is on that version already."""
+    _require_case_writer(actor, case.account)
+    case = _locked_case(case)
+    _open_for_work(case)
+    now = now or timezone.now()
+    before = _version_label(case.policy_version)
+    moved = _move_to(case, selectors.matching_version(_facts(case), at=now), actor=actor, now=now)
+    if moved:
+        case_recompute(case, now=now)
+        audit.record(
+            actor=actor, action="reevaluate", instance=case, before={"policy": before}, after={"policy": _version_label(case.policy_version)},
+            account_id=case.account_id, now=now,
+        )
+    return moved
+
+
+@transaction.atomic
+def policy_reevaluate_open_cases(*, actor: User, policy: SlaPolicy, now: dt.datetime | None = None) -> int:
+    """Re-evaluate every open case still measured on an earlier version of this policy (see
+    `case_reevaluate`); returns how many cases moved."""
+    _require_configurer(actor)
+    now = now or timezone.now()
+    matcher = selectors.VersionMatcher(at=now)
+    moved = 0
+    for case in selectors.stale_cases(policy).select_for_update(of=("self",)).select_related("account__tier", "policy_version__policy"):
+        if _move_to(case, matcher.match(_facts(case)), actor=actor, now=now):
+            case_recompute(case, now=now)
+            moved += 1
+    audit.record(
+        actor=actor, action="reevaluate", instance=policy, before=None, after={"cases": moved, "version": policy.current_version}, now=now,
+    )
+    return moved
 
 
 # Notifications and escalations -----------------------------------------------------------------
@@ -858,10 +944,18 @@ def _alert_key(alert: clock.Alert) -> str:
     return f"{target}|{kind}|{threshold if threshold is not None else ''}|{when.isoformat()}"
 
 
-def _case_people(case: Case) -> list[User]:
-    """Who hears about a case's SLA: its owner and the account's operations manager."""
-    people = [case.owner, case.account.operations_manager]
-    return [p for p in people if p is not None]
+def _case_people(case: Case, *extra: User | None) -> list[User]:
+    """Who hears about a case's SLA: its owner, the account's operations manager and, once the case is
+    escalated, the owner of the level it was raised to (each once)."""
+    people: list[User] = []
+    escalated_to = None
+    if case.escalation_level != EscalationLevel.L1:
+        last = case.escalations.exclude(owner=None).select_related("owner").order_by("-at", "-id").first()
+        escalated_to = last.owner if last is not None else None
+    for person in (case.owner, case.account.operations_manager, escalated_to, *extra):
+        if person is not None and person.is_active and all(p.pk != person.pk for p in people):
+            people.append(person)
+    return people
 
 
 def _dispatch(case: Case, result: clock.ClockResult, *, now: dt.datetime, sent: set[str]) -> None:
@@ -899,17 +993,54 @@ def _escalate(case: Case, level: str, *, reason: str, actor: User | None, now: d
     """Raise the case to `level` (never lower it), log it, and tell the people on the case."""
     if ESCALATION_ORDER.index(level) <= ESCALATION_ORDER.index(case.escalation_level):
         return None
+    owner = selectors.escalation_owner_for(level, tier_id=case.account.tier_id)
     escalation = CaseEscalation.objects.create(
-        case=case, from_level=case.escalation_level, to_level=level, reason=reason, automatic=actor is None, actor=actor, at=now
+        case=case, from_level=case.escalation_level, to_level=level, reason=reason, automatic=actor is None, actor=actor, at=now,
+        owner=owner,
     )
-    CaseEvent.objects.create(case=case, kind=CaseEventKind.ESCALATED, at=now, actor=actor, body=f"{EscalationLevel(level).label}: {reason}")
+    owned_by = f" Owner: {owner.get_full_name() or owner.username}." if owner is not None else ""
+    CaseEvent.objects.create(
+        case=case, kind=CaseEventKind.ESCALATED, at=now, actor=actor, body=f"{EscalationLevel(level).label}: {reason}{owned_by}"
+    )
     Case.objects.filter(pk=case.pk).update(escalation_level=level)
     case.escalation_level = level
     notify(
-        users=_case_people(case), subject=f"{case.number} escalated to {EscalationLevel(level).label}",
-        body=f"{case.account.name}: {case.subject}. {reason}", url=reverse("sla:case", args=[case.public_id]), now=now,
+        users=_case_people(case, owner), subject=f"{case.number} escalated to {EscalationLevel(level).label}",
+        body=f"{case.account.name}: {case.subject}. {reason}{owned_by}", url=reverse("sla:case", args=[case.public_id]), now=now,
     )
     return escalation
+
+
+# Escalation level owners ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def escalation_owner_set(*, actor: User, level: str, user: User | None, tier: Tier | None = None) -> EscalationOwner | None:
+    """Name (or, with no user, remove) who owns an escalation level, for every account or one tier's."""
+    _require_configurer(actor)
+    if level not in EscalationLevel.values or level == EscalationLevel.L1:
+        raise _invalid("level", "Choose L2, L3 or management: L1 is the case's own owner.")
+    if user is not None and not user.is_active:
+        raise _invalid("user", f"{user.username} is deactivated: choose someone who can act on escalations.")
+    current = EscalationOwner.objects.select_for_update().filter(level=level, tier=tier).first()
+    before = {"user": current.user.username} if current is not None else None
+    if user is None:
+        if current is None:
+            return None
+        current.delete()
+        after = None
+    else:
+        if current is None:
+            current = EscalationOwner.objects.create(level=level, tier=tier, user=user)
+        else:
+            current.user = user
+            current.save(update_fields=["user", "updated_at"])
+        after = {"user": user.username}
+    audit.record(
+        actor=actor, action="update" if before and after else ("create" if after else "delete"), instance=current, before=before,
+        after=after, now=timezone.now(),
+    )
+    return current if user is not None else None
 
 
 @transaction.atomic
@@ -940,8 +1071,13 @@ def case_escalate(*, actor: User, case: Case, level: str, reason: str, now: dt.d
 
 def bulk_defaults(model: type[Any], columns: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
     """The fields a bulk insert does not name but that have a default (a later column, say), with their
-    defaults: plain INSERTs skip the model, so the values it would fill in are given here."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in columns and f.has_default()]
+    defaults: plain INSERTs skip the model, so the values it would fill in are given here. A text field
+    that may be blank but not null defaults to "", as the model would save it."""
+    fields = [
+        f for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in columns
+        and (f.has_default() or (not f.null and not f.is_relation and isinstance(f, CharField | TextField)))
+    ]
     return [f.name for f in fields], tuple(f.get_default() for f in fields)
 
 
@@ -957,22 +1093,34 @@ def _logs(ids: Sequence[int]) -> dict[int, list[clock.Event]]:
     return logs
 
 
+def _stored_rows(ids: Sequence[int]) -> dict[int, dict[str, tuple[Any, ...]]]:
+    """The stored target rows of these cases by case and target name, in `_target_row`'s shape."""
+    found: dict[int, dict[str, tuple[Any, ...]]] = {}
+    for row in CaseTarget.objects.filter(case_id__in=ids).order_by().values_list("case_id", *TARGET_COLUMNS[1:]).iterator(chunk_size=20000):
+        found.setdefault(row[0], {})[row[1]] = row
+    return found
+
+
+def _previous(rows: Mapping[str, tuple[Any, ...]], now: dt.datetime) -> clock.ClockResult | None:
+    """Stored rows as the clock's previous result. The clock reads only the breaches of a previous
+    result (rule g: a breach stands), so the states without one are left out."""
+    states = [
+        clock.TargetState(
+            name=name, status=status, target_seconds=seconds, mode=mode, opened_at=opened, started_at=opened, due=due, met_at=met,
+            breached_at=breached, elapsed_seconds=elapsed, paused_seconds=paused, percent_used=percent, warning_level=level, breaches=breaches,
+        )
+        for _case, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches, _decided in rows.values()
+        if breached is not None
+    ]
+    if not states:
+        return None
+    return clock.ClockResult(now=now, no_sla=False, policy_id=None, policy_version=None, targets=tuple(states))
+
+
 def _stored_states(ids: Sequence[int], now: dt.datetime) -> dict[int, clock.ClockResult]:
     """The stored target states of these cases as the clock's previous results (so breaches are kept)."""
-    found: dict[int, list[clock.TargetState]] = {}
-    rows = CaseTarget.objects.filter(case_id__in=ids).order_by("case_id", "id").values_list("case_id", *TARGET_COLUMNS[1:])
-    for case_id, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches, _decided in rows:
-        found.setdefault(case_id, []).append(
-            clock.TargetState(
-                name=name, status=status, target_seconds=seconds, mode=mode, opened_at=opened, started_at=opened, due=due, met_at=met,
-                breached_at=breached, elapsed_seconds=elapsed, paused_seconds=paused, percent_used=percent, warning_level=level, breaches=breaches,
-            )
-        )
-    # The clock reads the breaches of a previous result, not its `now`.
-    return {
-        case_id: clock.ClockResult(now=now, no_sla=False, policy_id=None, policy_version=None, targets=tuple(states))
-        for case_id, states in found.items()
-    }
+    found = {case_id: _previous(rows, now) for case_id, rows in _stored_rows(ids).items()}
+    return {case_id: result for case_id, result in found.items() if result is not None}
 
 
 def _target_row(case_id: int, s: clock.TargetState) -> tuple[Any, ...]:
@@ -999,3 +1147,51 @@ def _store_summaries(rows: Iterable[tuple[bool, dt.datetime | None, dt.datetime,
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, prepared)
+
+
+# Delivery goals ---------------------------------------------------------------------------------
+
+
+def _goal_value(goal: Any) -> Decimal:
+    try:
+        value = Decimal(str(goal).strip().rstrip("%").strip())
+    except (InvalidOperation, ValueError):
+        raise _invalid("goal", "The goal must be a percentage, e.g. 95.") from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise _invalid("goal", "The goal must be between 0 and 100 %.")
+    return value.quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def delivery_goal_set(*, actor: User, account: Account | None, goal: Any, note: str = "") -> DeliveryGoal:
+    """Set the share of deliveries that must be on time and in full, for one account or (no account)
+    for the portfolio. A contract's on-time-delivery service level still comes first for its account."""
+    _require_configurer(actor)
+    if account is not None and not accounts_visible_to(actor).filter(pk=account.pk).exists():
+        raise NotFound("No such account.")
+    value = _goal_value(goal)
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise _invalid("note", "Keep the note under 300 characters.")
+    row = DeliveryGoal.objects.select_for_update().filter(account=account, is_default=account is None).first()
+    before = {"goal": str(row.goal), "note": row.note} if row is not None else None
+    if row is None:
+        row = DeliveryGoal(account=account, is_default=account is None)
+    row.goal, row.note, row.updated_by = value, note, actor
+    row.save()
+    audit.record(
+        actor=actor, action="update" if before else "create", instance=row, before=before, after={"goal": str(value), "note": note},
+        account_id=account.pk if account is not None else None, now=timezone.now(),
+    )
+    return row
+
+
+@transaction.atomic
+def delivery_goal_remove(*, actor: User, row: DeliveryGoal) -> None:
+    """Remove an account's own goal: its deliveries go back to the contract's or the portfolio's."""
+    _require_configurer(actor)
+    audit.record(
+        actor=actor, action="delete", instance=row, before={"goal": str(row.goal), "note": row.note}, after=None,
+        account_id=row.account_id, now=timezone.now(),
+    )
+    row.delete()

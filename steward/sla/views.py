@@ -33,14 +33,16 @@ from steward.sla.forms import (
     CalendarForm,
     CaseForm,
     ClosureForm,
+    DeliveryGoalForm,
     EscalateForm,
+    EscalationOwnerForm,
     PolicyForm,
     PreviewForm,
     PriorityForm,
     ReplyForm,
     StatusForm,
 )
-from steward.sla.models import BusinessCalendar, CalendarClosure, Case, SlaPolicy
+from steward.sla.models import BusinessCalendar, CalendarClosure, Case, DeliveryGoal, SlaPolicy
 
 
 def _calendar_or_404(public_id) -> BusinessCalendar:
@@ -188,7 +190,22 @@ def policy_detail(request, public_id):
         "accounts": accounts_visible_to(request.user).filter(pk__in=policy.accounts.values("pk")).order_by("name"),
         "hidden_accounts": policy.accounts.exclude(pk__in=accounts_visible_to(request.user).values("pk")).count(),
         "can_configure": services.can_configure_sla(request.user),
+        "stale_cases": selectors.stale_cases(policy).count(),
     })
+
+
+@require_POST
+def policy_reevaluate(request, public_id):
+    """Move the open cases still on an earlier version of the policy to the version that applies now."""
+    _require_configurer(request)
+    policy = _policy_or_404(public_id)
+    try:
+        moved = services.policy_reevaluate_open_cases(actor=request.user, policy=policy)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{moved} open case{'s' if moved != 1 else ''} re-evaluated on the version that applies now.")
+    return redirect("sla:policy", policy.public_id)
 
 
 def _scope_from(form: PolicyForm, user) -> services.Scope | None:
@@ -355,7 +372,10 @@ def case_detail(request, public_id):
         "can_work": services.can_work_on_case(request.user, case) and case.status != "closed",
         "reply_form": ReplyForm(), "status_form": StatusForm(initial={"version": case.version, "status": case.status if case.status != "new" else "open"}),
         "priority_form": PriorityForm(initial={"priority": case.priority}), "now": timezone.now(),
-        "escalate_form": _escalate_form(case), "escalations": case.escalations.select_related("actor").order_by("-at", "-id"),
+        "escalate_form": _escalate_form(case), "escalations": case.escalations.select_related("actor", "owner").order_by("-at", "-id"),
+        "stale": case.is_open and case.policy_version_id is not None and (
+            case.policy_version.number < case.policy_version.policy.current_version or not case.policy_version.policy.is_active
+        ),
     })
 
 
@@ -410,6 +430,13 @@ def case_action(request, public_id, action):
                 messages.success(request, f"Escalated to {EscalationLevel(form.cleaned_data['level']).label}.")
             else:
                 messages.error(request, "Choose a level and say why.")
+        elif action == "reevaluate":
+            before = case.policy_version
+            if services.case_reevaluate(actor=request.user, case=case):
+                case.refresh_from_db()
+                messages.success(request, f"Re-evaluated: now measured on {services._version_label(case.policy_version)}.")
+            else:
+                messages.info(request, f"Nothing to change: {services._version_label(before)} is the version that applies now.")
         elif action == "priority":
             form = PriorityForm(request.POST)
             if form.is_valid():
@@ -435,6 +462,7 @@ def account_cases(request, public_id):
     context.update(
         open_cases=open_cases, recent=recent, can_create=not request.user.is_read_only, now=timezone.now(),
         quarters=quarters, kinds=selectors.ATTAINMENT_KINDS, goal=selectors.default_goal(), chart=attainment_chart(quarters),
+        delivery_goal=selectors.delivery_goal_for(account, on=timezone.localdate()),
     )
     return render(request, "sla/account_cases.html", context)
 
@@ -485,3 +513,68 @@ def attainment(request):
         "chart": attainment_chart(quarters), "breaches": selectors.recent_breaches(user=request.user, start=start, limit=25),
         "page_query": _without_page(request),
     })
+
+
+# Escalation levels and delivery goals -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def escalation_levels(request):
+    """Who owns L2, L3 and management, for every account or one tier's; configurers change them."""
+    can_configure = services.can_configure_sla(request.user)
+    form = EscalationOwnerForm(request.POST or None)
+    if request.method == "POST":
+        _require_configurer(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.escalation_owner_set(actor=request.user, level=data["level"], tier=data["tier"], user=data["user"])
+            except ApplicationError as exc:
+                form_errors_from(form, exc)
+            else:
+                who = data["user"].get_full_name() or data["user"].username if data["user"] else "nobody"
+                messages.success(request, f"{EscalationLevel(data['level']).label}{' for ' + data['tier'].name if data['tier'] else ''}: {who}.")
+                return redirect("sla:escalations")
+    return render(request, "sla/escalation_levels.html", {
+        "nav": "sla_policies", "levels": selectors.escalation_levels(), "form": form, "can_configure": can_configure,
+    }, status=200)
+
+
+@require_http_methods(["GET", "POST"])
+def delivery_goals(request):
+    """The share of deliveries that must arrive on time and in full: the portfolio default and each
+    account's own goal (a contract's on-time-delivery service level still comes first)."""
+    can_configure = services.can_configure_sla(request.user)
+    form = DeliveryGoalForm(request.POST or None)
+    if request.method == "POST":
+        _require_configurer(request)
+        if request.POST.get("remove"):
+            row = selectors.delivery_goal_rows(user=request.user).filter(public_id=request.POST["remove"]).first()
+            if row is None:
+                raise Http404
+            services.delivery_goal_remove(actor=request.user, row=row)
+            messages.success(request, f"{row.account.name} follows its contract's or the portfolio's goal again.")
+            return redirect("sla:delivery_goals")
+        if form.is_valid():
+            account = form.account_for(request.user)
+            if account is not False:
+                try:
+                    services.delivery_goal_set(actor=request.user, account=account, goal=form.cleaned_data["goal"], note=form.cleaned_data["note"])
+                except ApplicationError as exc:
+                    form_errors_from(form, exc)
+                else:
+                    messages.success(request, f"Delivery goal for {account.name if account else 'the portfolio'}: {form.cleaned_data['goal']} %.")
+                    return redirect(request.POST["next"] if _safe_next(request) else "sla:delivery_goals")
+    rows = Paginator(selectors.delivery_goal_rows(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "sla/delivery_goals.html", {
+        "nav": "sla_policies", "rows": rows, "form": form, "can_configure": can_configure,
+        "default_goal": selectors.default_delivery_goal(),
+        "default_set": DeliveryGoal.objects.filter(is_default=True).exists(),
+    })
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())

@@ -36,5 +36,8 @@ class ApiClient:
         data = raw if raw is not None else json.dumps(body)
         return self.client.patch(BASE + path, data, content_type="application/json", headers=self._h(if_match))
 
+    def put(self, path: str, body: Any = None, *, if_match: str | None = None) -> Any:
+        return self.client.put(BASE + path, json.dumps(body), content_type="application/json", headers=self._h(if_match))
+
     def delete(self, path: str, *, if_match: str | None = None) -> Any:
         return self.client.delete(BASE + path, headers=self._h(if_match))

@@ -19,6 +19,7 @@ class Attainment:
 
     met: int = 0
     breached: int = 0
+    goal: Decimal | None = None  # the goal this group is held to, when it has one of its own
 
     @property
     def decided(self) -> int:
@@ -33,9 +34,13 @@ class Attainment:
             PERCENT, rounding=ROUND_HALF_UP
         )
 
-    def meets(self, goal: Decimal) -> bool | None:
-        """Whether the goal (a percentage) is reached; None when nothing was decided."""
+    def meets(self, goal: Decimal | None = None) -> bool | None:
+        """Whether the goal (a percentage; the group's own by default) is reached; None when nothing was
+        decided or there is no goal."""
+        goal = self.goal if goal is None else goal
         pct = self.pct
+        if goal is None:
+            return None
         return None if pct is None else pct >= goal
 
     def __add__(self, other: Attainment) -> Attainment:

@@ -45,17 +45,17 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='case',
             name='external_ref',
-            field=models.CharField(blank=True, help_text="The case's number in that system.", max_length=60),
+            field=models.CharField(blank=True, default="", help_text="The case's number in that system.", max_length=60),
         ),
         migrations.AddField(
             model_name='case',
             name='external_source',
-            field=models.CharField(blank=True, help_text='The system a case was imported from ("servicenow").', max_length=20),
+            field=models.CharField(blank=True, default="", help_text='The system a case was imported from ("servicenow").', max_length=20),
         ),
         migrations.AddField(
             model_name='case',
             name='policy_since',
-            field=models.DateTimeField(blank=True, help_text='When a re-evaluation moved the case to its policy version: no breach under it is dated earlier.', null=True),
+            field=models.DateTimeField(blank=True, help_text="From when the case is measured on its policy version, when not from the version's start: a re-evaluation sets the moment it moved the case, an import the case's opening.", null=True),
         ),
         migrations.AddField(
             model_name='caseescalation',
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_ref', ''), _negated=True), fields=('external_source', 'external_ref'), name='one_case_per_external_ref'),
+            constraint=models.UniqueConstraint(condition=models.Q(('external_ref', ''), _negated=True), fields=('account', 'external_source', 'external_ref'), name='one_case_per_external_ref'),
         ),
         migrations.AddField(
             model_name='deliverygoal',

@@ -25,6 +25,11 @@ FRIDAY_EVENING = dt.datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
 
 @pytest.fixture
 def setup(db):
+    return make_setup()
+
+
+def make_setup():
+    """An admin, a manager owning a Strategic account, a Berlin calendar and a Strategic policy."""
     admin = UserFactory(role=Role.ADMIN)
     owner = UserFactory(role=Role.MANAGER)
     strategic = Tier.objects.get_or_create(name="Strategic", defaults={"rank": 0})[0]
@@ -334,7 +339,7 @@ def test_attainment_pages_card_and_api(client, setup):
     assert 'data-testid="sla-card"' in dashboard and "1 breached" in dashboard
     api = ApiClient(client, owner)
     (row,) = api.get("/sla/attainment", group="account").json()
-    assert row["label"] == "Acme Logistics" and row["kinds"]["first_response"] == {"met": 0, "breached": 1, "pct": "0.0"}
+    assert row["label"] == "Acme Logistics" and row["kinds"]["first_response"] == {"met": 0, "breached": 1, "pct": "0.0", "goal": None}
     assert api.get("/sla/attainment", group="galaxy").status_code == 422
     assert ApiClient(client, UserFactory(role=Role.MANAGER)).get("/sla/attainment", account_id=str(account.public_id)).status_code == 404
 

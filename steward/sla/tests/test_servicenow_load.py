@@ -300,7 +300,7 @@ def nothing_was_told():
     """No alert, escalation or notification came of an import: its breaches are history."""
     from steward.core.models import Notification
 
-    assert CaseNotification.objects.count() == 0 and CaseEscalation.objects.count() == 0
+    assert not CaseNotification.objects.exclude(recipients=[]).exists() and CaseEscalation.objects.count() == 0
     assert Notification.objects.count() == 0
     assert not CaseEvent.objects.filter(kind=CaseEventKind.ESCALATED).exists()
 
@@ -494,3 +494,20 @@ def test_a_case_number_taken_meanwhile_makes_the_import_try_again(people, policy
     assert result.created == 2
     assert sorted(Case.objects.filter(external_source="servicenow").values_list("number", flat=True)) == ["CS-2016-000002", "CS-2016-000003"]
     assert CaseEvent.objects.filter(case__external_source="servicenow").count() == 5
+
+
+def test_an_incident_still_open_keeps_its_old_alerts_as_history_and_later_ones_are_sent(people, policy, django_capture_on_commit_callbacks):
+    """Opened in March 2016 and still new: breached long ago. Its alerts up to the import are recorded as
+    history and the periodic job neither sends them nor escalates the case; nothing new is owed after."""
+    from steward.core.models import Notification
+
+    _admin, owner, account = people
+    result = imports.servicenow_import(actor=owner, account=account, content=log(row("INC7", "New", "07-03-2016 09:05")), now=NOW)
+    case = Case.objects.get(pk=result.case_ids[0])
+    assert case.is_open and case.sla_breached
+    history = list(CaseNotification.objects.filter(case=case).values_list("kind", "recipients"))
+    assert ("breach", []) in history and all(recipients == [] for _kind, recipients in history)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cases_recompute_open(now=NOW + dt.timedelta(hours=1))
+    nothing_was_told()
+    assert not Notification.objects.exists()
