@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from steward.sla.engine.attainment import Attainment
+
 IMPROVED = "improved"
 NO_CHANGE = "no_change"
 WORSE = "worse"
@@ -44,28 +46,9 @@ ONE_DECIMAL = Decimal("0.1")
 WEEK = 7
 
 
-@dataclass(frozen=True)
-class Counts:
-    """Met and breached in one period (a day, a week, a window)."""
-
-    met: int = 0
-    breached: int = 0
-
-    @property
-    def decided(self) -> int:
-        return self.met + self.breached
-
-    @property
-    def pct(self) -> Decimal | None:
-        """Met as a percentage of decided, to one decimal (half up); None when nothing was decided."""
-        if self.decided == 0:
-            return None
-        return (Decimal(self.met) * 100 / Decimal(self.decided)).quantize(
-            ONE_DECIMAL, rounding=ROUND_HALF_UP
-        )
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.met + other.met, self.breached + other.breached)
+# Met and breached in one period (a day, a week, a window): the attainment figure of the SLA reports,
+# so a plan's before and after read exactly as the report's cells do.
+Counts = Attainment
 
 
 @dataclass(frozen=True)
