@@ -29,6 +29,7 @@ from steward.improvement.engine import effectiveness as engine
 from steward.improvement.models import ImprovementAction, ImprovementPlan
 from steward.orders import selectors as order_selectors
 from steward.orders.choices import OrderStatus
+from steward.orders.engine import otif
 from steward.orders.models import Order
 from steward.sla import selectors as sla_selectors
 from steward.sla.engine import clock
@@ -309,8 +310,7 @@ def _account(user: Any, ref: Any) -> Account:
 
 def quarter_start(value: Any) -> dt.date:
     """The first day of the quarter of a date (or ISO text); ValueError when it is no date."""
-    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return otif.quarter_start(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10]))
 
 
 def _quarter_label(start: dt.date) -> str:

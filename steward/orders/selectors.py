@@ -594,20 +594,9 @@ def account_orders_tab(
         "recent": recent,
         "otif_year": otif_total(user=user, account=account, start=year_ago),
         "otif_quarters": otif_by_quarter(
-            user=user, account=account, start=_quarter_start(today, back=3)
+            user=user, account=account, start=otif.quarter_start(today, back=3)
         ),
     }
-
-
-def _quarter_start(today: dt.date, back: int = 0) -> dt.date:
-    month = ((today.month - 1) // 3) * 3 + 1
-    year = today.year
-    for _ in range(back):
-        month -= 3
-        if month < 1:
-            month += 12
-            year -= 1
-    return dt.date(year, month, 1)
 
 
 @dataclass
@@ -678,7 +667,7 @@ def progress_report(
         next_dates=next_dates[:20],
         otif=otif_total(user=user, account=account, start=year_ago),
         otif_quarters=otif_by_quarter(
-            user=user, account=account, start=_quarter_start(today, back=3)
+            user=user, account=account, start=otif.quarter_start(today, back=3)
         ),
     )
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -24,7 +23,7 @@ from steward.contracts.models import Contract
 from steward.core.errors import NotFound, ValidationFailed
 from steward.orders.models import Order
 from steward.sla import selectors, services
-from steward.sla.choices import OPEN_CASE_STATUSES
+from steward.sla.choices import CasePriority
 from steward.sla.import_api import router as import_router
 from steward.sla.models import BusinessCalendar, CalendarClosure, Case, DeliveryGoal, SlaPolicy
 from steward.users.models import User
@@ -423,8 +422,12 @@ class CaseEventOut(Schema):
 
 class CaseQuery(Schema):
     open_only: bool = Field(True, description="Only cases not yet resolved or closed.")
+    mine: bool = Field(False, description="Only cases you own.")
     breached: bool | None = Field(None, description="Only cases with (true) or without (false) a breached target.")
+    priority: str = Field("", description="critical, high, moderate or low.")
+    q: str = Field("", description="Words of the number, subject or account name.")
     account_id: UUID | None = None
+    sort: str = Field("due", description="due (soonest SLA due first), -opened, opened or priority.")
 
 
 class CaseIn(Payload):
@@ -493,14 +496,16 @@ def _case(request: HttpRequest, public_id: UUID) -> tuple[User, Case]:
 @paginate(LimitOffset)
 def case_list(request: HttpRequest, filters: Query[CaseQuery]) -> Any:
     """Cases of the accounts you see, soonest SLA due first."""
-    qs = selectors.cases_visible_to(current_user(request)).select_related("account", "owner", "policy_version__policy").prefetch_related("sla_targets")
-    if filters.open_only:
-        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
-    if filters.breached is not None:
-        qs = qs.filter(sla_breached=filters.breached)
-    if filters.account_id is not None:
-        qs = qs.filter(account__public_id=filters.account_id)
-    return MappedPages(qs.order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id"), _case_out)
+    if filters.priority and filters.priority not in CasePriority.values:
+        raise ValidationFailed("priority: choose critical, high, moderate or low.", field_errors={"priority": ["Choose critical, high, moderate or low."]})
+    if filters.sort not in selectors.CASE_SORTS:
+        raise ValidationFailed(f"sort: choose {', '.join(selectors.CASE_SORTS)}.", field_errors={"sort": [f"Choose {', '.join(selectors.CASE_SORTS)}."]})
+    chosen = selectors.CaseFilters(
+        open_only=filters.open_only, mine=filters.mine, breached=filters.breached, priority=filters.priority, term=filters.q,
+        account_public_id=filters.account_id, sort=filters.sort,
+    )
+    qs = selectors.cases_filtered(current_user(request), chosen)
+    return MappedPages(qs.select_related("account", "owner", "policy_version__policy").prefetch_related("sla_targets"), _case_out)
 
 
 @router.post("/cases", response={201: CaseOut, **RESPONSES}, tags=["cases"])

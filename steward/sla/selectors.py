@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as holiday_tables
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 
 from steward.accounts.models import Account, Tier
 from steward.accounts.selectors import accounts_visible_to, sees_every_account
@@ -277,6 +278,51 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     if sees_every_account(user):
         return Case.objects.all()
     return Case.objects.filter(account__in=accounts_visible_to(user))
+
+
+CASE_SORTS = {
+    "due": (F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id"),
+    "-opened": ("-opened_at", "-id"),
+    "opened": ("opened_at", "id"),
+    "priority": ("priority_rank", "-opened_at", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a case list asks for, the same on the page and over the API."""
+
+    open_only: bool = True
+    mine: bool = False
+    breached: bool | None = None
+    priority: str = ""
+    term: str = ""
+    account_public_id: Any = None
+    sort: str = "due"
+
+
+def cases_filtered(user: Any, filters: CaseFilters) -> QuerySet[Case]:
+    """The cases `user` sees that match `filters`, in the order asked (soonest SLA due first by default);
+    an unknown priority or sort is ignored rather than refused, as on the page."""
+    qs = cases_visible_to(user)
+    if filters.open_only:
+        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
+    if filters.mine:
+        qs = qs.filter(owner=user)
+    if filters.breached is not None:
+        qs = qs.filter(sla_breached=filters.breached)
+    if filters.priority in CasePriority.values:
+        qs = qs.filter(priority=filters.priority)
+    if filters.account_public_id is not None:
+        qs = qs.filter(account__public_id=filters.account_public_id)
+    term = filters.term.strip()
+    if term:
+        qs = qs.filter(Q(number__icontains=term) | Q(subject__icontains=term) | Q(account__name__icontains=term))
+    sort = filters.sort if filters.sort in CASE_SORTS else "due"
+    if sort == "priority":
+        ranks = [When(priority=p, then=Value(i)) for i, p in enumerate(CasePriority.values)]
+        qs = qs.annotate(priority_rank=Case_(*ranks, default=Value(9), output_field=IntegerField()))
+    return qs.order_by(*CASE_SORTS[sort])
 
 
 def case_get(*, user: Any, public_id: Any) -> Case:

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case as Case_
-from django.db.models import F, IntegerField, Q, Value, When
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from steward.accounts.views import account_tab_context
 from steward.contracts.models import Contract
 from steward.core.errors import ApplicationError, NotFound
 from steward.core.htmx import form_errors_from
+from steward.orders.engine.otif import quarter_start
 from steward.sla import selectors, services
 from steward.sla.choices import (
     ESCALATION_ORDER,
@@ -292,12 +292,6 @@ def policy_delete(request, public_id):
 # Cases -----------------------------------------------------------------------------------------
 
 CASE_PAGE_SIZE = 25
-CASE_SORTS = {
-    "due": (F("sla_next_due").asc(nulls_last=True), "-opened_at", "-id"),
-    "-opened": ("-opened_at", "-id"),
-    "opened": ("opened_at", "id"),
-    "priority": ("priority_rank", "-opened_at", "-id"),
-}
 CASE_VIEWS = {"open": "Open", "breached": "Breached", "mine": "Mine, open", "all": "All"}
 
 
@@ -309,23 +303,14 @@ def _case_or_404(request, public_id) -> Case:
 
 
 def _filtered_cases(request):
-    qs = selectors.cases_visible_to(request.user).select_related("account", "owner")
     view = request.GET.get("view", "open") if request.GET.get("view", "open") in CASE_VIEWS else "open"
-    if view in ("open", "mine", "breached"):
-        qs = qs.filter(status__in=OPEN_CASE_STATUSES)
-    if view == "mine":
-        qs = qs.filter(owner=request.user)
-    if view == "breached":
-        qs = qs.filter(sla_breached=True)
-    if request.GET.get("priority") in CasePriority.values:
-        qs = qs.filter(priority=request.GET["priority"])
+    sort = request.GET.get("sort", "due") if request.GET.get("sort", "due") in selectors.CASE_SORTS else "due"
     term = (request.GET.get("q") or "").strip()
-    if term:
-        qs = qs.filter(Q(number__icontains=term) | Q(subject__icontains=term) | Q(account__name__icontains=term))
-    sort = request.GET.get("sort", "due") if request.GET.get("sort", "due") in CASE_SORTS else "due"
-    ranks = [When(priority=p, then=Value(i)) for i, p in enumerate(CasePriority.values)]
-    qs = qs.annotate(priority_rank=Case_(*ranks, default=Value(9), output_field=IntegerField())).order_by(*CASE_SORTS[sort])
-    return qs, view, sort, term
+    filters = selectors.CaseFilters(
+        open_only=view != "all", mine=view == "mine", breached=True if view == "breached" else None,
+        priority=request.GET.get("priority", ""), term=term, sort=sort,
+    )
+    return selectors.cases_filtered(request.user, filters).select_related("account", "owner"), view, sort, term
 
 
 def case_list(request):
@@ -458,7 +443,7 @@ def account_cases(request, public_id):
     qs = selectors.cases_visible_to(request.user).filter(account=account).select_related("owner")
     open_cases = list(qs.filter(status__in=OPEN_CASE_STATUSES).order_by(F("sla_next_due").asc(nulls_last=True), "-opened_at")[:100])
     recent = list(qs.exclude(status__in=OPEN_CASE_STATUSES).order_by("-opened_at")[:20])
-    quarters = selectors.attainment_by(user=request.user, group="quarter", account=account, start=_quarter_start(timezone.localdate(), 3))
+    quarters = selectors.attainment_by(user=request.user, group="quarter", account=account, start=quarter_start(timezone.localdate(), 3))
     context.update(
         open_cases=open_cases, recent=recent, can_create=not request.user.is_read_only, now=timezone.now(),
         quarters=quarters, kinds=selectors.ATTAINMENT_KINDS, goal=selectors.default_goal(), chart=attainment_chart(quarters),
@@ -470,11 +455,6 @@ def account_cases(request, public_id):
 # Attainment ------------------------------------------------------------------------------------
 
 ATTAINMENT_COLORS = {"first_response": "#2563eb", "next_response": "#7c3aed", "resolution": "#0f8a5f", "delivery": "#b45309"}
-
-
-def _quarter_start(day: dt.date, back: int = 0) -> dt.date:
-    index = day.year * 4 + (day.month - 1) // 3 - back
-    return dt.date(index // 4, index % 4 * 3 + 1, 1)
 
 
 def attainment_chart(quarters: list[selectors.AttainmentRow]) -> dict:
@@ -498,7 +478,7 @@ def attainment(request):
     today = timezone.localdate()
     back = request.GET.get("quarters", "4")
     back_n = int(back) if back in ("2", "4", "8", "12") else 4
-    start = _quarter_start(today, back_n - 1)
+    start = quarter_start(today, back_n - 1)
     group = request.GET.get("group", "quarter") if request.GET.get("group", "quarter") in selectors.ATTAINMENT_GROUPS else "quarter"
     quarters = selectors.attainment_by(user=request.user, group="quarter", start=start)
     rows = quarters if group == "quarter" else selectors.attainment_by(user=request.user, group=group, start=start)

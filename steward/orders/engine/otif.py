@@ -216,3 +216,9 @@ def _pct(part: int, whole: int) -> Decimal | None:
 def quarter_of(day: dt.date) -> str:
     """A date's calendar quarter as "2025-Q3"."""
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_start(day: dt.date, back: int = 0) -> dt.date:
+    """The first day of a date's calendar quarter, or of the quarter `back` quarters before it."""
+    index = day.year * 4 + (day.month - 1) // 3 - back
+    return dt.date(index // 4, index % 4 * 3 + 1, 1)

@@ -162,3 +162,12 @@ def test_the_whole_is_the_sum_of_its_parts():
     whole = otif.combine([otif.OtifFigures(4, 3, 4, 3), otif.OtifFigures(6, 3, 5, 2), otif.OtifFigures(0, 0, 0, 0)])
     assert whole == otif.OtifFigures(10, 6, 9, 5) and whole.otif_pct == Decimal("50.0")
     assert otif.combine([]).otif_pct is None
+
+
+def test_quarter_start_steps_back_across_years():
+    from steward.orders.engine.otif import quarter_start
+
+    assert quarter_start(dt.date(2026, 11, 22)) == dt.date(2026, 10, 1)
+    assert quarter_start(dt.date(2026, 11, 22), back=3) == dt.date(2026, 1, 1)
+    assert quarter_start(dt.date(2026, 2, 1), back=1) == dt.date(2025, 10, 1)
+    assert quarter_start(dt.date(2026, 3, 31), back=9) == dt.date(2023, 10, 1)

@@ -300,3 +300,28 @@ def test_reevaluate_from_the_case_and_policy_pages_and_the_api(client, setup):
     response = ApiClient(Client(), admin).post(f"/sla/policies/{policy.public_id}/reevaluate", {})
     assert response.status_code == 200 and response.json() == {"moved": 0}
     assert ApiClient(Client(), owner).post(f"/sla/policies/{policy.public_id}/reevaluate", {}).status_code == 403
+
+
+# Case lists: one set of filters for the page and the API --------------------------------------------
+
+
+def test_the_case_list_filters_alike_on_the_page_and_over_the_api(client, setup):
+    from django.urls import reverse
+
+    from steward.api.tests.client import ApiClient
+
+    admin, owner, account, _policy = setup
+    now = dt.datetime.now(UTC)
+    pallets = open_case(owner, account, at=now - dt.timedelta(hours=3))
+    printer = open_case(admin, account, at=now - dt.timedelta(hours=2), subject="Printer jams", priority="low")
+    api = ApiClient(Client(), owner)
+    assert [c["number"] for c in api.get("/cases", q="printer").json()["results"]] == [printer.number]
+    assert [c["number"] for c in api.get("/cases", priority="high").json()["results"]] == [pallets.number]
+    assert [c["number"] for c in ApiClient(Client(), admin).get("/cases", mine="true").json()["results"]] == [printer.number]
+    assert [c["number"] for c in api.get("/cases", sort="-opened").json()["results"]] == [printer.number, pallets.number]
+    assert api.get("/cases", priority="urgent").status_code == 422 and api.get("/cases", sort="size").status_code == 422
+    client.force_login(owner)
+    page = client.get(reverse("sla:cases"), {"q": "printer"}).content.decode()
+    assert printer.number in page and pallets.number not in page
+    page = client.get(reverse("sla:cases"), {"priority": "high", "sort": "priority"}).content.decode()
+    assert pallets.number in page and printer.number not in page
