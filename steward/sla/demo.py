@@ -143,7 +143,22 @@ def _seed_setup(ctx: Any, admin: User) -> None:
         ],
     )
     ctx.report.add("sla_slapolicy", 3)
+    _seed_escalations_and_goals(admin, strategic)
     ctx.progress(f"  SLA calendars: {len(made)}, policies: 3")
+
+
+def _seed_escalations_and_goals(admin: User, strategic: list[Tier]) -> None:
+    """Owners of the escalation levels (the Strategic desk's own L2) and delivery goals: the portfolio's,
+    and a stricter one for a few Strategic accounts promised more."""
+    people = {u.username: u for u in User.objects.filter(username__in=["ops", "manager", "director"], is_active=True)}
+    owners: list[tuple[str, str, Tier | None]] = [("l2", "ops", None), ("l3", "manager", None), ("management", "director", None)]
+    owners += [("l2", "manager", tier) for tier in strategic[:1]]
+    for level, username, tier in owners:
+        if username in people:
+            services.escalation_owner_set(actor=admin, level=level, user=people[username], tier=tier)
+    services.delivery_goal_set(actor=admin, account=None, goal="95")
+    for account in Account.objects.filter(tier__in=strategic).order_by("pk")[:3]:
+        services.delivery_goal_set(actor=admin, account=account, goal="98", note="Promised at the last business review")
 
 
 def _targets(kind: str, **minutes: int) -> list[TargetInput]:

@@ -13,7 +13,7 @@ import pytest
 from steward.accounts.models import Account
 from steward.core.models import AuditEvent
 from steward.demo.generator import SeedOptions, generate
-from steward.sla import demo, services
+from steward.sla import demo, selectors, services
 from steward.sla.choices import OPEN_CASE_STATUSES, CaseEventKind, CaseStatus
 from steward.sla.models import Case, CaseEvent, CaseTarget
 
@@ -103,3 +103,14 @@ def test_cases_sit_on_the_first_matching_policy_and_the_bulk_states_equal_the_se
     snapshot = [_stored(c) for c in sample]
     totals = services.cases_recompute(now=NOW, open_only=False, notify_people=False, chunk=50)
     assert totals.cases == len(cases) and [_stored(c) for c in sample] == snapshot
+
+
+def test_the_demo_names_escalation_owners_and_delivery_goals(portfolio):
+    from steward.sla.models import DeliveryGoal
+
+    owners = {(row.level, row.everywhere.user.username if row.everywhere else None) for row in selectors.escalation_levels()}
+    assert owners == {("l2", "ops"), ("l3", "manager"), ("management", "director")}
+    strategic_l2 = [o for row in selectors.escalation_levels() for o in row.by_tier]
+    assert [(o.level, o.tier.name, o.user.username) for o in strategic_l2] == [("l2", "Strategic", "manager")]
+    assert selectors.default_delivery_goal() == 95
+    assert DeliveryGoal.objects.filter(is_default=False, goal=98).count() == 3
