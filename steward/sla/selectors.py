@@ -548,3 +548,19 @@ def delivery_goal_rows(*, user: Any) -> QuerySet[DeliveryGoal]:
         DeliveryGoal.objects.filter(is_default=False, account__in=accounts_visible_to(user))
         .select_related("account", "updated_by").order_by("account__name")
     )
+
+
+def contract_delivery_goals(*, user: Any, on: dt.date) -> QuerySet[Any]:
+    """Active contracts of accounts the user sees that set an on-time-delivery level in percent (each
+    comes before the account's own goal), strictest first."""
+    from steward.contracts.choices import ContractStatus, ServiceLevelKind, ServiceLevelUnit
+    from steward.contracts.models import ContractServiceLevel
+
+    return (
+        ContractServiceLevel.objects.filter(
+            kind=ServiceLevelKind.ON_TIME_DELIVERY, unit=ServiceLevelUnit.PERCENT, contract__status=ContractStatus.ACTIVE,
+            contract__start_on__lte=on, contract__end_on__gte=on, contract__account__in=accounts_visible_to(user),
+        )
+        .select_related("contract__account")
+        .order_by("-target", "contract__account__name", "contract__number")
+    )

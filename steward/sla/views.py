@@ -549,6 +549,7 @@ def delivery_goals(request):
     return render(request, "sla/delivery_goals.html", {
         "nav": "sla_policies", "rows": rows, "form": form, "can_configure": can_configure,
         "default_goal": selectors.default_delivery_goal(),
+        "contract_goals": selectors.contract_delivery_goals(user=request.user, on=timezone.localdate())[:50],
         "default_set": DeliveryGoal.objects.filter(is_default=True).exists(),
     })
 

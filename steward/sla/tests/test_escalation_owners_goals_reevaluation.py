@@ -132,6 +132,8 @@ def test_a_contract_goal_comes_before_the_account_goal_before_the_portfolio_defa
     )
     assert selectors.delivery_goal_for(account, on=today).source == "account"  # a draft does not count
     contracts.contract_activate(actor=owner, contract=signed)
+    assert [lv.target for lv in selectors.contract_delivery_goals(user=owner, on=today)] == [Decimal("99.50"), Decimal("98.00")]
+    assert not selectors.contract_delivery_goals(user=UserFactory(role=Role.MANAGER), on=today).exists()
     goal = selectors.delivery_goal_for(account, on=today)
     assert (goal.goal, goal.source, goal.label) == (Decimal("99.50"), "contract", f"contract {signed.number}")  # the strictest
     assert selectors.delivery_goal_for(account, on=signed.end_on + dt.timedelta(days=1)).source == "account"
