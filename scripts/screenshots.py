@@ -33,6 +33,17 @@ REVENUE_PAGES = [
 ]
 
 
+# Service levels and improvement plans, as the operations manager sees them.
+SLA_PAGES = [
+    ("sla-cases", "/cases/"),
+    ("sla-attainment", "/sla/attainment/"),
+    ("sla-policies", "/sla/policies/"),
+    ("sla-escalation-levels", "/sla/escalation-levels/"),
+    ("sla-delivery-goals", "/sla/delivery-goals/"),
+    ("improvement-plans", "/improvement/"),
+]
+
+
 def login(page, url: str, username: str, password: str) -> None:
     page.goto(f"{url}/login/")
     page.get_by_label("Username").fill(username)
@@ -73,6 +84,21 @@ def main() -> None:
             page.goto(f"{args.url}{path}")
             page.wait_for_timeout(300)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        page.context.clear_cookies()
+        login(page, args.url, "ops", args.password)
+        for name, path in SLA_PAGES:
+            page.goto(f"{args.url}{path}")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        page.goto(f"{args.url}/cases/?view=breached")
+        page.locator("table .row-title").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=str(out / "sla-case.png"), full_page=True)
+        page.goto(f"{args.url}/improvement/")
+        page.locator("table .row-title").first.click()
+        page.wait_for_load_state()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(out / "improvement-plan.png"), full_page=True)
         page.context.clear_cookies()
         login(page, args.url, "manager", args.password)
         page.wait_for_timeout(500)
