@@ -596,6 +596,29 @@ def case_escalate(request: HttpRequest, public_id: UUID, payload: EscalateIn, re
     return _fresh(user, case, response)
 
 
+class EscalationOut(Schema):
+    at: dt.datetime
+    from_level: str
+    to_level: str
+    reason: str
+    automatic: bool
+    actor: str | None = Field(description="Who escalated by hand (username); null when the policy did.")
+    owner: str | None = Field(description="The owner of the level raised to (username), when one is named.")
+
+
+@router.get("/cases/{public_id}/escalations", response={200: list[EscalationOut], **RESPONSES}, tags=["cases"])
+def case_escalations(request: HttpRequest, public_id: UUID) -> list[dict[str, Any]]:
+    """The case's escalations, oldest first: by hand with a reason, or automatic on a breach or threshold."""
+    _user, case = _case(request, public_id)
+    return [
+        {
+            "at": e.at, "from_level": e.from_level, "to_level": e.to_level, "reason": e.reason, "automatic": e.automatic,
+            "actor": e.actor.username if e.actor else None, "owner": e.owner.username if e.owner else None,
+        }
+        for e in case.escalations.select_related("actor", "owner").order_by("at", "id")
+    ]
+
+
 # Attainment ------------------------------------------------------------------------------------
 
 

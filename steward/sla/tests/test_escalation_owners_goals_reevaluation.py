@@ -98,6 +98,11 @@ def test_escalation_levels_page_and_api(client, setup):
     assert listed.status_code == 200
     assert [row["level"] for row in listed.json()] == ["l2", "l3", "management"]
     assert listed.json()[0]["by_tier"] == [{"tier": account.tier.name, "user": "desk"}]
+    case = open_case(owner, account, at=dt.datetime.now(UTC) - dt.timedelta(minutes=30))
+    services.case_escalate(actor=owner, case=case, level="l2", reason="Plant down")
+    (escalation,) = ApiClient(Client(), owner).get(f"/cases/{case.public_id}/escalations").json()
+    assert (escalation["to_level"], escalation["owner"], escalation["actor"], escalation["automatic"]) == ("l2", "desk", owner.username, False)
+    assert ApiClient(Client(), UserFactory(role=Role.MANAGER)).get(f"/cases/{case.public_id}/escalations").status_code == 404
     put = api.put("/sla/escalation-levels/l3", {"user": "desk"})
     assert put.status_code == 200 and selectors.escalation_owner_for("l3", tier_id=None) == desk
     assert api.put("/sla/escalation-levels/l3", {"user": "nobody"}).status_code == 422
