@@ -1022,7 +1022,7 @@ def escalation_owner_set(*, actor: User, level: str, user: User | None, tier: Ti
         raise _invalid("level", "Choose L2, L3 or management: L1 is the case's own owner.")
     if user is not None and not user.is_active:
         raise _invalid("user", f"{user.username} is deactivated: choose someone who can act on escalations.")
-    current = EscalationOwner.objects.select_for_update().filter(level=level, tier=tier).first()
+    current = EscalationOwner.objects.select_for_update(of=("self",)).filter(level=level, tier=tier).order_by("pk").first()
     before = {"user": current.user.username} if current is not None else None
     if user is None:
         if current is None:
@@ -1173,7 +1173,7 @@ def delivery_goal_set(*, actor: User, account: Account | None, goal: Any, note: 
     note = (note or "").strip()
     if len(note) > 300:
         raise _invalid("note", "Keep the note under 300 characters.")
-    row = DeliveryGoal.objects.select_for_update().filter(account=account, is_default=account is None).first()
+    row = DeliveryGoal.objects.select_for_update(of=("self",)).filter(account=account, is_default=account is None).order_by("pk").first()
     before = {"goal": str(row.goal), "note": row.note} if row is not None else None
     if row is None:
         row = DeliveryGoal(account=account, is_default=account is None)
