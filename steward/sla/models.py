@@ -271,6 +271,10 @@ class CaseTarget(models.Model):
     """Where one SLA target of a case stands, as the clock last computed it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_targets")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False,
+        help_text="The case's account, kept on the state so attainment by account counts without reading cases.",
+    )
     name = models.CharField(max_length=16, choices=TargetKind.choices)
     status = models.CharField(max_length=12, choices=TargetStatus.choices)
     target_seconds = models.PositiveIntegerField()
@@ -291,7 +295,10 @@ class CaseTarget(models.Model):
     class Meta:
         ordering = ["case", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "name"], name="one_state_per_case_target")]
-        indexes = [models.Index(fields=["decided_on", "name", "status"], name="case_target_decided_idx")]
+        indexes = [
+            models.Index(fields=["decided_on", "name", "status"], name="case_target_decided_idx"),
+            models.Index(fields=["account", "decided_on", "name", "status"], name="case_target_account_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} {self.status}"

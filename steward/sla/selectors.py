@@ -350,10 +350,10 @@ ATTAINMENT_KINDS = [(k.value, k.label) for k in TargetKind] + [(DELIVERY, "Deliv
 # group -> (label, the case target's column or expression, the delivered order's)
 ATTAINMENT_GROUPS: dict[str, tuple[str, Any, Any]] = {
     "quarter": ("Quarter", QuarterStart("decided_on"), QuarterStart("delivered_on")),
-    "account": ("Account", F("case__account_id"), F("account_id")),
+    "account": ("Account", F("account_id"), F("account_id")),
     "owner": ("Owner", F("case__owner_id"), F("owner_id")),
     "team": ("Team", F("case__owner__team_id"), F("owner__team_id")),
-    "tier": ("Tier", F("case__account__tier_id"), F("account__tier_id")),
+    "tier": ("Tier", F("account__tier_id"), F("account__tier_id")),
 }
 
 
@@ -382,7 +382,11 @@ def _labels(group: str, keys: set[Any]) -> dict[Any, str]:
     if group == "quarter":
         return {k: otif.quarter_of(k if isinstance(k, dt.date) else dt.date.fromisoformat(str(k)[:10])) for k in keys if k}
     model: Any = {"account": Account, "owner": User, "team": Team, "tier": Tier}[group]
-    found = model.objects.filter(pk__in=[k for k in keys if k is not None])
+    wanted = [k for k in keys if k is not None]
+    if group == "account" and len(wanted) > 500:  # a whole portfolio: one read of the names, no id list
+        chosen = set(wanted)
+        return {pk: name for pk, name in Account.objects.values_list("pk", "name").iterator(chunk_size=10000) if pk in chosen}
+    found = model.objects.filter(pk__in=wanted)
     return {obj.pk: (obj.get_full_name() or obj.username) if group == "owner" else str(obj) for obj in found}
 
 
@@ -395,9 +399,10 @@ def attainment_by(
     group = group if group in ATTAINMENT_GROUPS else "quarter"
     _label, target_key, order_key = ATTAINMENT_GROUPS[group]
     targets = CaseTarget.objects.filter(decided_on__isnull=False, status__in=[clock.MET, clock.BREACHED])
-    cases = Case.objects.filter(account=account) if account is not None else cases_visible_to(user)
-    if account is not None or not sees_every_account(user):
-        targets = targets.filter(case__in=cases)
+    if account is not None:
+        targets = targets.filter(account=account)
+    elif not sees_every_account(user):
+        targets = targets.filter(account__in=accounts_visible_to(user)) if user.is_authenticated and user.is_active else targets.none()
     if start:
         targets = targets.filter(decided_on__gte=start)
     if end:
@@ -524,17 +529,23 @@ def delivery_goals(account_ids: Iterable[int], *, on: dt.date) -> dict[int, Goal
     ids = list(account_ids)
     default = GoalSource(default_delivery_goal(), "default")
     found: dict[int, GoalSource] = {}
+    # For many accounts (a whole portfolio) every goal in force is read, which is few rows, rather
+    # than naming tens of thousands of ids in the query.
+    few = len(ids) <= 500
+    levels = ContractServiceLevel.objects.filter(
+        kind=ServiceLevelKind.ON_TIME_DELIVERY, unit=ServiceLevelUnit.PERCENT,
+        contract__status=ContractStatus.ACTIVE, contract__start_on__lte=on, contract__end_on__gte=on,
+    )
     for account_id, target, number, public_id in (
-        ContractServiceLevel.objects.filter(
-            kind=ServiceLevelKind.ON_TIME_DELIVERY, unit=ServiceLevelUnit.PERCENT, contract__account_id__in=ids,
-            contract__status=ContractStatus.ACTIVE, contract__start_on__lte=on, contract__end_on__gte=on,
-        )
+        (levels.filter(contract__account_id__in=ids) if few else levels)
         .order_by("contract__account_id", "target", "contract__number")
         .values_list("contract__account_id", "target", "contract__number", "contract__public_id")
     ):
         found[account_id] = GoalSource(min(Decimal(target), Decimal(100)), "contract", (number, public_id))  # ascending: the last is the strictest
-    for account_id, goal in DeliveryGoal.objects.filter(account_id__in=[i for i in ids if i not in found]).values_list("account_id", "goal"):
-        found[account_id] = GoalSource(Decimal(goal), "account")
+    own = DeliveryGoal.objects.filter(is_default=False)
+    for account_id, goal in (own.filter(account_id__in=ids) if few else own).values_list("account_id", "goal"):
+        if account_id not in found:
+            found[account_id] = GoalSource(Decimal(goal), "account")
     return {i: found.get(i, default) for i in ids}
 
 

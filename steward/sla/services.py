@@ -728,7 +728,8 @@ def _engine_events(events: Sequence[CaseEvent]) -> list[clock.Event]:
 def _target_rows(case: Case, result: clock.ClockResult) -> list[CaseTarget]:
     return [
         CaseTarget(
-            case=case, name=s.name, status=s.status, target_seconds=s.target_seconds, mode=s.mode, opened_at=s.opened_at, due_at=s.due,
+            case=case, account_id=case.account_id, name=s.name, status=s.status, target_seconds=s.target_seconds, mode=s.mode,
+            opened_at=s.opened_at, due_at=s.due,
             met_at=s.met_at, breached_at=s.breached_at, elapsed_seconds=s.elapsed_seconds, paused_seconds=s.paused_seconds,
             percent_used=s.percent_used, warning_level=s.warning_level, breaches=s.breaches, decided_on=_decided_on(s),
         )
@@ -767,7 +768,7 @@ def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
 
 TARGET_COLUMNS = [
     "case", "name", "status", "target_seconds", "mode", "opened_at", "due_at", "met_at", "breached_at",
-    "elapsed_seconds", "paused_seconds", "percent_used", "warning_level", "breaches", "decided_on",
+    "elapsed_seconds", "paused_seconds", "percent_used", "warning_level", "breaches", "decided_on", "account",
 ]
 
 
@@ -816,7 +817,7 @@ def cases_recompute(
         years = range(oldest.year - 1, years.stop)
     while True:
         cases = list(
-            base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id", "sla_breached", "sla_next_due", "policy_since")[:chunk]
+            base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id", "sla_breached", "sla_next_due", "policy_since", "account_id")[:chunk]
         )
         if not cases:
             return RecomputeTotals(n_cases, n_targets, time.perf_counter() - started, n_changed)
@@ -836,11 +837,11 @@ def cases_recompute(
         changed: list[int] = []
         unchanged: list[int] = []
         to_tell: dict[int, clock.ClockResult] = {}
-        for pk, version_id, was_breached, was_due, since in cases:
+        for pk, version_id, was_breached, was_due, since, account_id in cases:
             mine = stored.get(pk, {})
             policy = selectors.in_force_from(engines[version_id], since)
             result = clock.evaluate_clock(policy=policy, events=logs.get(pk, ()), now=now, previous=_previous(mine, now))
-            rows = [_target_row(pk, s) for s in result.targets]
+            rows = [_target_row(pk, account_id, s) for s in result.targets]
             n_targets += len(rows)
             breached, next_due = _summary(result)
             if (breached, next_due) == (was_breached, was_due) and len(rows) == len(mine) and all(mine.get(r[1]) == r for r in rows):
@@ -1109,7 +1110,7 @@ def _previous(rows: Mapping[str, tuple[Any, ...]], now: dt.datetime) -> clock.Cl
             name=name, status=status, target_seconds=seconds, mode=mode, opened_at=opened, started_at=opened, due=due, met_at=met,
             breached_at=breached, elapsed_seconds=elapsed, paused_seconds=paused, percent_used=percent, warning_level=level, breaches=breaches,
         )
-        for _case, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches, _decided in rows.values()
+        for _case, name, status, seconds, mode, opened, due, met, breached, elapsed, paused, percent, level, breaches, _decided, _account in rows.values()
         if breached is not None
     ]
     if not states:
@@ -1123,10 +1124,10 @@ def _stored_states(ids: Sequence[int], now: dt.datetime) -> dict[int, clock.Cloc
     return {case_id: result for case_id, result in found.items() if result is not None}
 
 
-def _target_row(case_id: int, s: clock.TargetState) -> tuple[Any, ...]:
+def _target_row(case_id: int, account_id: int, s: clock.TargetState) -> tuple[Any, ...]:
     return (
         case_id, s.name, s.status, s.target_seconds, s.mode, s.opened_at, s.due, s.met_at, s.breached_at,
-        s.elapsed_seconds, s.paused_seconds, s.percent_used, s.warning_level, s.breaches, _decided_on(s),
+        s.elapsed_seconds, s.paused_seconds, s.percent_used, s.warning_level, s.breaches, _decided_on(s), account_id,
     )
 
 

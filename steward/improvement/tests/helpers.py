@@ -22,7 +22,7 @@ def decided(account, owner, day: dt.date, *, met: int = 0, breached: int = 0, ki
         c = case(account, owner)
         at = dt.datetime.combine(day, dt.time(12), tzinfo=UTC)
         made.append(CaseTarget.objects.create(
-            case=c, name=kind, status=status, target_seconds=3600, mode="business", decided_on=day,
+            case=c, account=account, name=kind, status=status, target_seconds=3600, mode="business", decided_on=day,
             met_at=at if status == "met" else None, breached_at=at if status == "breached" else None,
         ))
     return made

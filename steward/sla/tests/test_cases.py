@@ -360,3 +360,23 @@ def test_the_migration_dates_states_stored_before_it(setup):
     assert dict(CaseTarget.objects.filter(case=late).values_list("name", "decided_on")) == {
         "first_response": dt.date(2026, 11, 23), "resolution": None,  # breached Monday; the resolution still runs
     }
+
+
+def test_target_states_carry_their_cases_account_and_the_migration_fills_it(setup):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from steward.sla.models import CaseTarget
+
+    _admin, owner, account, _policy = setup
+    other = AccountFactory(owner=owner)
+    late = open_case(owner, account)
+    services.cases_recompute(now=dt.datetime(2026, 11, 24, tzinfo=UTC))
+    assert set(CaseTarget.objects.filter(case=late).values_list("account_id", flat=True)) == {account.pk}
+    CaseTarget.objects.update(account=other)
+    migration = importlib.import_module("steward.sla.migrations.0007_target_account")
+    with connection.cursor() as cursor:  # the editor's two methods the fill uses (SQLite refuses an editor in a test's transaction)
+        migration.fill_accounts(None, SimpleNamespace(execute=cursor.execute, quote_name=connection.ops.quote_name))
+    assert set(CaseTarget.objects.values_list("account_id", flat=True)) == {account.pk}
