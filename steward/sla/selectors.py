@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -365,14 +366,15 @@ class AttainmentRow:
     label: str
     by_kind: dict[str, attainment.Attainment]
 
-    @property
+    @cached_property
     def cases(self) -> attainment.Attainment:
         """Every case target together (first response, next response, resolution), not delivery."""
-        total = attainment.Attainment()
+        met = breached = 0
         for kind, figures in self.by_kind.items():
             if kind != DELIVERY:
-                total = total + figures
-        return total
+                met += figures.met
+                breached += figures.breached
+        return attainment.Attainment(met, breached)
 
     def cells(self) -> list[attainment.Attainment]:
         return [self.by_kind.get(kind, attainment.Attainment()) for kind, _ in ATTAINMENT_KINDS]
@@ -408,12 +410,16 @@ def attainment_by(
     if end:
         targets = targets.filter(decided_on__lt=end)
     found: dict[Any, dict[str, attainment.Attainment]] = {}
-    for row in (
+    Figures = attainment.Attainment
+    for g, name, met, breached in (
         targets.annotate(g=target_key).values("g", "name")
         .annotate(met=Count("id", filter=Q(status=clock.MET)), breached=Count("id", filter=Q(status=clock.BREACHED)))
-        .order_by()
+        .order_by().values_list("g", "name", "met", "breached")
     ):
-        found.setdefault(row["g"], {})[row["name"]] = attainment.Attainment(row["met"], row["breached"])
+        kinds = found.get(g)
+        if kinds is None:
+            kinds = found[g] = {}
+        kinds[name] = Figures(met, breached)
     orders = order_selectors.orders_visible_to(user).filter(status=OrderStatus.DELIVERED, delivered_on__isnull=False)
     if account is not None:
         orders = orders.filter(account=account)
@@ -437,7 +443,11 @@ def attainment_by(
     rows = [AttainmentRow(key, names.get(key, "(none)"), kinds) for key, kinds in found.items() if key is not None or group != "quarter"]
     if group == "quarter":
         return sorted(rows, key=lambda r: str(r.key))
-    return sorted(rows, key=lambda r: (r.cases.pct if r.cases.pct is not None else Decimal(101), r.label))
+    def worst_first(row: AttainmentRow) -> tuple[float, str]:
+        figures = row.cases
+        return (figures.met / figures.decided if figures.decided else 2.0, row.label)
+
+    return sorted(rows, key=worst_first)
 
 
 def recent_breaches(*, user: Any, start: dt.date | None = None, account: Account | None = None, limit: int = 50) -> list[CaseTarget]:
