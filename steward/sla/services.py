@@ -1000,14 +1000,15 @@ def _escalate(case: Case, level: str, *, reason: str, actor: User | None, now: d
         owner=owner,
     )
     owned_by = f" Owner: {owner.get_full_name() or owner.username}." if owner is not None else ""
+    said = reason if not owned_by or reason.endswith((".", "!", "?")) else f"{reason}."
     CaseEvent.objects.create(
-        case=case, kind=CaseEventKind.ESCALATED, at=now, actor=actor, body=f"{EscalationLevel(level).label}: {reason}{owned_by}"
+        case=case, kind=CaseEventKind.ESCALATED, at=now, actor=actor, body=f"{EscalationLevel(level).label}: {said}{owned_by}"
     )
     Case.objects.filter(pk=case.pk).update(escalation_level=level)
     case.escalation_level = level
     notify(
         users=_case_people(case, owner), subject=f"{case.number} escalated to {EscalationLevel(level).label}",
-        body=f"{case.account.name}: {case.subject}. {reason}{owned_by}", url=reverse("sla:case", args=[case.public_id]), now=now,
+        body=f"{case.account.name}: {case.subject}. {said}{owned_by}", url=reverse("sla:case", args=[case.public_id]), now=now,
     )
     return escalation
 

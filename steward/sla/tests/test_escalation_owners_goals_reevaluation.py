@@ -50,7 +50,8 @@ def test_a_tier_owner_comes_before_the_portfolio_owner_and_is_named_and_told(set
         services.case_escalate(actor=owner, case=case, level="l2", reason="Line stopped", now=FRIDAY_EVENING + dt.timedelta(minutes=5))
     escalation = CaseEscalation.objects.get(case=case)
     assert escalation.owner == strategic_desk
-    assert CaseEvent.objects.get(case=case, kind="escalated").body.endswith(f"Owner: {strategic_desk.get_full_name() or strategic_desk.username}.")
+    owner_name = strategic_desk.get_full_name() or strategic_desk.username
+    assert CaseEvent.objects.get(case=case, kind="escalated").body == f"L2: Line stopped. Owner: {owner_name}."
     assert Notification.objects.filter(user=strategic_desk, subject__contains="escalated to L2").count() == 1
     assert not Notification.objects.filter(user=everyone).exists()
 
