@@ -524,12 +524,17 @@ def _alerts_are_history(cases: Any, *, now: dt.datetime) -> None:
     recorded as history (a notification row with no recipients), so the periodic job neither sends
     them nor escalates the case for them; alerts due after the import are sent as usual."""
     rows: list[CaseNotification] = []
-    for case in cases.select_related("policy_version__policy", "account__tier"):
-        policy = selectors.case_engine_policy(case, years=range(case.opened_at.year - 1, now.year + 2))
-        if policy is None:
-            continue
-        events = services._engine_events(list(case.events.order_by("at", "id")))
-        result = clock.evaluate_clock(policy=policy, events=events, now=now)
+    found = list(cases.exclude(policy_version=None).select_related("policy_version__policy"))
+    if not found:
+        return
+    logs = services._logs([case.pk for case in found])  # every log in one query
+    years = range(min(case.opened_at.year for case in found) - 1, now.year + 2)
+    engines: dict[int, clock.Policy] = {}  # each version built once, then put in force per case
+    for case in found:
+        if case.policy_version_id not in engines:
+            engines[case.policy_version_id] = selectors.engine_policy(case.policy_version, years=years)
+        policy = selectors.in_force_from(engines[case.policy_version_id], case.policy_since)
+        result = clock.evaluate_clock(policy=policy, events=logs.get(case.pk, []), now=now)
         rows.extend(
             CaseNotification(case=case, key=services._alert_key(a), kind=a.kind, target=a.target, sent_at=now, recipients=[])
             for state in result.targets
