@@ -475,16 +475,9 @@ def _case_out(case: Case) -> dict[str, Any]:
         )},
         "account_id": case.account.public_id, "owner": str(case.owner),
         "policy": str(case.policy_version) if case.policy_version_id else None, "policy_since": case.policy_since,
-        "escalation_owner": _escalation_owner(case),
+        "escalation_owner": owner.username if (owner := selectors.current_escalation_owner(case)) else None,
         "targets": list(case.sla_targets.all()),
     }
-
-
-def _escalation_owner(case: Case) -> str | None:
-    if case.escalation_level == "l1":
-        return None
-    last = case.escalations.exclude(owner=None).select_related("owner").order_by("-at", "-id").first()
-    return last.owner.username if last is not None else None
 
 
 def _case(request: HttpRequest, public_id: UUID) -> tuple[User, Case]:

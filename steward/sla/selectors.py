@@ -480,6 +480,14 @@ def escalation_owner_for(level: str, *, tier_id: int | None) -> User | None:
     return rows.get(tier_id) if tier_id in rows else rows.get(None)
 
 
+def current_escalation_owner(case: Case) -> User | None:
+    """Who owns the level the case was last raised to, when one was named; None at L1."""
+    if case.escalation_level == EscalationLevel.L1:
+        return None
+    last = case.escalations.exclude(owner=None).select_related("owner").order_by("-at", "-id").first()
+    return last.owner if last is not None else None
+
+
 @dataclass
 class EscalationLevelRow:
     """One escalation level as the settings page shows it: its portfolio-wide owner and per-tier owners."""

@@ -949,11 +949,7 @@ def _case_people(case: Case, *extra: User | None) -> list[User]:
     """Who hears about a case's SLA: its owner, the account's operations manager and, once the case is
     escalated, the owner of the level it was raised to (each once)."""
     people: list[User] = []
-    escalated_to = None
-    if case.escalation_level != EscalationLevel.L1:
-        last = case.escalations.exclude(owner=None).select_related("owner").order_by("-at", "-id").first()
-        escalated_to = last.owner if last is not None else None
-    for person in (case.owner, case.account.operations_manager, escalated_to, *extra):
+    for person in (case.owner, case.account.operations_manager, selectors.current_escalation_owner(case), *extra):
         if person is not None and person.is_active and all(p.pk != person.pk for p in people):
             people.append(person)
     return people
