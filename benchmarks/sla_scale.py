@@ -13,8 +13,9 @@ Prints, with the median and p95 over the runs:
   run finds the running clocks moved on and writes what changed; states are left as of the last run;
 - the pass over the open cases (the periodic job's, alerts off) five minutes after each of those;
 - one new event on one open case (`case_reply`, `case_customer_reply`), rolled back: the incremental update;
-- attainment of the whole portfolio by account and by quarter (the selector, as a director), and
-  the attainment page for a director.
+- attainment of the whole portfolio by account (every row, and the ranked first page of 50 the page
+  shows) and by quarter (the selectors, as a director, read from the attainment cells), and the
+  attainment page for a director.
 """
 
 from __future__ import annotations
@@ -149,6 +150,13 @@ def main() -> None:
         decided = CaseTarget.objects.filter(decided_on__isnull=False).count()
         print(f"{f'attainment, whole portfolio ({decided:,} decided targets)':<58} {'median ms':>10} {'p95 ms':>8}")
         time_call("attainment_by account, all time (director)", lambda: selectors.attainment_by(user=director, group="account"), args.runs)
+
+        def first_page() -> None:
+            ranked = selectors.ranked_by_account(user=director)
+            ranked.count()
+            ranked[0:50]
+
+        time_call("ranked_by_account: count and worst 50, all time (director)", first_page, args.runs)
         time_call("attainment_by quarter, all time (director)", lambda: selectors.attainment_by(user=director, group="quarter"), args.runs)
         client = Client()
         client.force_login(director)

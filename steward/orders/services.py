@@ -25,7 +25,7 @@ from steward.catalogue.models import Product
 from steward.core import audit
 from steward.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from steward.core.services import check_version, full_clean_or_fail
-from steward.orders import notifications
+from steward.orders import notifications, signals
 from steward.orders.choices import ChangeKind, LineStatus, OrderStatus
 from steward.orders.engine import otif
 from steward.orders.models import Order, OrderChange, OrderLine, Shipment, ShipmentLine
@@ -307,6 +307,7 @@ def recompute(order: Order) -> Order:
         lines=facts,
         delivery_dates=[d for d in delivery_dates if d is not None],
     )
+    delivery_before = _delivery_outcome(order)
     order.status = outcome.status
     order.delivered_on = outcome.delivered_on
     order.is_on_time = outcome.is_on_time
@@ -325,7 +326,16 @@ def recompute(order: Order) -> Order:
             "updated_at",
         ]
     )
+    if _delivery_outcome(order) != delivery_before:
+        signals.delivery_changed.send(sender=Order, account_id=order.account_id)
     return order
+
+
+def _delivery_outcome(order: Order) -> tuple[Any, ...] | None:
+    """What delivery figures count of an order: None until it is delivered."""
+    if order.status != OrderStatus.DELIVERED or order.delivered_on is None:
+        return None
+    return (order.delivered_on, order.is_on_time, order.is_in_full)
 
 
 # Creation ------------------------------------------------------------------------------------------

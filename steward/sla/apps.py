@@ -14,7 +14,10 @@ class SlaConfig(AppConfig):
             register_account_tab,
             register_dashboard_panel,
         )
-        from steward.sla import panels
+        from steward.orders.signals import delivery_changed
+        from steward.sla import panels, rollup
+
+        delivery_changed.connect(rollup.delivery_changed, dispatch_uid="sla.rollup.delivery_changed")
 
         register_account_tab(AccountTab(key="cases", label="Cases", url_name="sla:account_cases", order=45, count=panels.open_case_count))
         register_dashboard_panel(DashboardPanel(key="sla", template="sla/panel_attainment.html", context=panels.attainment_panel, order=28))

@@ -393,3 +393,32 @@ class DeliveryGoal(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.account or 'default'} {self.goal} %"
+
+
+class AttainmentCell(models.Model):
+    """How many case targets of one account were met and breached in one quarter, per target kind, and
+    how many of its orders were delivered then, on time and in full or not.
+
+    A rollup of `CaseTarget` and delivered orders, recounted by every write of target states and of
+    delivery outcomes (`steward.sla.rollup`), so attainment of a whole portfolio reads one row per account
+    and quarter instead of every target and order. `rollup.rebuild` recounts it all
+    (`manage.py sla_attainment_rebuild`)."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False)
+    quarter = models.DateField(help_text="First day of the quarter the targets were decided in (UTC dates).")
+    first_response_met = models.PositiveIntegerField(default=0)
+    first_response_breached = models.PositiveIntegerField(default=0)
+    next_response_met = models.PositiveIntegerField(default=0)
+    next_response_breached = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_breached = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0, help_text="Orders delivered in the quarter.")
+    delivered_otif = models.PositiveIntegerField(default=0, help_text="Of those, delivered on time and in full.")
+
+    class Meta:
+        ordering = ["account", "quarter"]
+        constraints = [models.UniqueConstraint(fields=["account", "quarter"], name="one_attainment_cell_per_account_quarter")]
+        indexes = [models.Index(fields=["quarter", "account"], name="attainment_cell_quarter_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.quarter}"

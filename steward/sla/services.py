@@ -29,7 +29,7 @@ from steward.core import audit
 from steward.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from steward.core.notify import notify
 from steward.core.services import apply_fields, check_version, full_clean_or_fail
-from steward.sla import bulk, selectors
+from steward.sla import bulk, rollup, selectors
 from steward.sla.choices import (
     ESCALATION_ORDER,
     OPEN_CASE_STATUSES,
@@ -756,9 +756,12 @@ def case_recompute(case: Case, *, now: dt.datetime) -> clock.ClockResult:
     same result (idempotent). Breaches stored before are kept."""
     policy = selectors.case_engine_policy(case, years=range(case.opened_at.year - 1, now.year + 2))
     events = _engine_events(list(case.events.order_by("at", "id")))
-    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_stored_states([case.pk], now).get(case.pk))
+    stored = _stored_rows([case.pk]).get(case.pk, {})
+    result = clock.evaluate_clock(policy=policy, events=events, now=now, previous=_previous(stored, now))
     case.sla_targets.all().delete()
     CaseTarget.objects.bulk_create(_target_rows(case, result))
+    if rollup.decided(stored.values()) != rollup.decided(_target_row(case.pk, case.account_id, s) for s in result.targets):
+        rollup.refresh([case.account_id])
     breached, next_due = _summary(result)
     Case.objects.filter(pk=case.pk).update(sla_breached=breached, sla_next_due=next_due, sla_computed_at=now)
     case.sla_breached, case.sla_next_due, case.sla_computed_at = breached, next_due, now
@@ -837,6 +840,7 @@ def cases_recompute(
         changed: list[int] = []
         unchanged: list[int] = []
         to_tell: dict[int, clock.ClockResult] = {}
+        recount: set[int] = set()  # accounts whose decided targets changed: their attainment cells
         for pk, version_id, was_breached, was_due, since, account_id in cases:
             mine = stored.get(pk, {})
             policy = selectors.in_force_from(engines[version_id], since)
@@ -849,6 +853,8 @@ def cases_recompute(
             else:
                 changed.append(pk)
                 target_rows.extend(rows)
+                if rollup.decided(rows) != rollup.decided(mine.values()):
+                    recount.add(account_id)
                 summaries.append((breached, next_due, now, pk))
             if notify_people and any(
                 a.notify_at <= now and _alert_key(a) not in sent.get(pk, set()) for s in result.targets for a in s.alerts
@@ -860,6 +866,8 @@ def cases_recompute(
                 extra_columns, extra = bulk_defaults(CaseTarget, TARGET_COLUMNS)
                 bulk.insert(CaseTarget, TARGET_COLUMNS + extra_columns, (row + extra for row in target_rows))
                 _store_summaries(summaries)
+            if recount:
+                rollup.refresh(recount)
             if unchanged:
                 Case.objects.filter(pk__in=unchanged).update(sla_computed_at=now)
             if to_tell:

@@ -13,6 +13,7 @@ from django.db import transaction
 from steward.demo.generator import SeedOptions, generate
 from steward.sla import parallel, services
 from steward.sla.models import Case, CaseEscalation, CaseNotification, CaseTarget
+from steward.sla.tests.test_attainment_cells import counted_cells, stored_cells
 
 NOW = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)  # a Sunday: the demo's states are computed then
 LATER = dt.datetime(2026, 11, 23, 10, 30, tzinfo=dt.UTC)  # Monday morning: business clocks run again
@@ -36,7 +37,9 @@ def _snapshot() -> dict[str, object]:
     targets = sorted(CaseTarget.objects.values_list("case__number", *STATE_FIELDS))
     sent = sorted(CaseNotification.objects.values_list("case__number", "key", "kind", "target"))
     escalations = sorted(CaseEscalation.objects.values_list("case__number", "from_level", "to_level", "reason", "automatic"))
-    return {"cases": cases, "targets": targets, "sent": sent, "escalations": escalations}
+    cells = stored_cells()
+    assert cells == counted_cells()  # the attainment cells always agree with the target states
+    return {"cases": cases, "targets": targets, "sent": sent, "escalations": escalations, "cells": cells}
 
 
 @pytest.mark.django_db
