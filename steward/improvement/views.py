@@ -220,6 +220,8 @@ def plan_detail(request: HttpRequest, public_id: Any) -> HttpResponse:
 def _status_form(plan: ImprovementPlan) -> StatusForm:
     form = StatusForm(initial={"version": plan.version, "status": PLAN_TRANSITIONS[plan.status][0]})
     form.fields["status"].choices = [(s, PlanStatus(s).label) for s in PLAN_TRANSITIONS[plan.status]]  # type: ignore[attr-defined]
+    # The select offers the steps open from here; the current status is the badge beside the title.
+    form.fields["status"].label = f"Move from {PlanStatus(plan.status).label.lower()} to"
     return form
 
 

@@ -640,9 +640,24 @@ def _figures(a: Any) -> dict[str, Any]:
     return {"met": a.met, "breached": a.breached, "pct": a.pct, "goal": a.goal}
 
 
+class _Rows:
+    """A list of attainment rows as `MappedPages` reads pages: `count()` and slices."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        return self.rows[index]
+
+
 @router.get("/sla/attainment", response={200: list[AttainmentOut], **RESPONSES}, tags=["cases"])
-def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> list[dict[str, Any]]:
-    """SLA attainment (met / (met + breached)) of the cases and deliveries you see, grouped."""
+@paginate(LimitOffset)
+def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> Any:
+    """SLA attainment (met / (met + breached)) of the cases and deliveries you see, grouped; by quarter
+    oldest first, by any other group worst case attainment first. Paged: `count`, `next`, `results`."""
     user = current_user(request)
     if filters.group not in selectors.ATTAINMENT_GROUPS:
         raise ValidationFailed("group: choose quarter, account, owner, team or tier.", field_errors={"group": ["Choose quarter, account, owner, team or tier."]})
@@ -651,11 +666,14 @@ def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> list[di
         account = accounts_visible_to(user).filter(public_id=filters.account_id).first()
         if account is None:
             raise NotFound("No such account.")
-    rows = selectors.attainment_by(user=user, group=filters.group, start=filters.start, end=filters.end, account=account)
-    return [
-        {"group": filters.group, "label": r.label, "kinds": {k: _figures(a) for k, a in r.by_kind.items()}, "cases": _figures(r.cases)}
-        for r in rows
-    ]
+    if filters.group == "account" and account is None and selectors.whole_quarters(filters.start, filters.end):
+        rows: Any = selectors.ranked_by_account(user=user, start=filters.start, end=filters.end)  # ranked and cut in the database
+    else:
+        rows = _Rows(selectors.attainment_by(user=user, group=filters.group, start=filters.start, end=filters.end, account=account))
+    return MappedPages(
+        rows,
+        lambda r: {"group": filters.group, "label": r.label, "kinds": {k: _figures(a) for k, a in r.by_kind.items()}, "cases": _figures(r.cases)},
+    )
 
 
 # Re-evaluation -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 import holidays as holiday_tables
 from django.db import IntegrityError, connection, transaction
-from django.db.models import CharField, Min, ProtectedError, TextField
+from django.db.models import CharField, F, Min, ProtectedError, QuerySet, TextField
 from django.urls import reverse
 from django.utils import timezone
 
@@ -794,17 +794,18 @@ def cases_to_recompute(*, open_only: bool = True) -> Any:
 
 def cases_recompute(
     *, now: dt.datetime, open_only: bool = True, notify_people: bool = True, after_pk: int = 0, upto_pk: int | None = None,
-    chunk: int = 2000, progress: Callable[[int], None] | None = None,
+    only: Sequence[int] | None = None, chunk: int = 2000, progress: Callable[[int], None] | None = None,
 ) -> RecomputeTotals:
     """Bring the SLA state of every case with a policy (open ones only by default), with a primary key
-    above `after_pk` and up to `upto_pk`, up to `now`.
+    above `after_pk` and up to `upto_pk` (and among `only`, when given), up to `now`.
 
     The bulk form of `case_recompute`, for the periodic job, the demo loader and `sla_recompute` (which
     runs slices of the id range in parallel, `steward.sla.parallel`): a chunk of cases at a time, their
     logs and stored states read in one query each as plain tuples, each policy version built once, the
     clock run per case, and the states that changed written in one transaction per chunk (their target
-    rows replaced, summaries updated by one statement executed many times; the other cases only get
-    `sla_computed_at`). Breaches stored before are kept; the same log and `now` give the same states.
+    rows replaced, summaries updated by one statement executed many times; the other open cases only get
+    `sla_computed_at`, and closed ones, whose state is final, nothing). Breaches stored before are kept;
+    the same log and `now` give the same states.
     With `notify_people`, the few cases with an alert whose time came and that was not sent are loaded
     whole and dispatched.
     """
@@ -815,22 +816,28 @@ def cases_recompute(
     base = cases_to_recompute(open_only=open_only)
     if upto_pk is not None:
         base = base.filter(pk__lte=upto_pk)
+    if only is not None:
+        base = base.filter(pk__in=only)
     oldest = base.filter(pk__gt=after_pk).aggregate(at=Min("opened_at"))["at"]
     if oldest is not None and oldest.year - 1 < years.start:  # older cases (imported history) keep their years' holidays
         years = range(oldest.year - 1, years.stop)
     while True:
         cases = list(
-            base.filter(pk__gt=last).order_by("pk").values_list("pk", "policy_version_id", "sla_breached", "sla_next_due", "policy_since", "account_id")[:chunk]
+            base.filter(pk__gt=last).order_by("pk")
+            .values_list("pk", "policy_version_id", "sla_breached", "sla_next_due", "policy_since", "account_id", "status")[:chunk]
         )
         if not cases:
             return RecomputeTotals(n_cases, n_targets, time.perf_counter() - started, n_changed)
+        # The chunk is exactly the cases of `base` in this id range: the reads below join that (no list
+        # of 2,000 ids to send and parse), the writes name the few cases that changed.
+        in_chunk = base.filter(pk__gt=last, pk__lte=cases[-1][0]).values("pk")
         last = cases[-1][0]
         for version_id in {c[1] for c in cases} - engines.keys():
             version = SlaPolicyVersion.objects.select_related("policy").get(pk=version_id)
             engines[version_id] = selectors.engine_policy(version, years=years)
         ids = [c[0] for c in cases]
-        logs = _logs(ids)
-        stored = _stored_rows(ids)
+        logs = _logs(in_chunk)
+        stored = _stored_rows(in_chunk)
         sent: dict[int, set[str]] = {}
         if notify_people:
             for case_id, key in CaseNotification.objects.filter(case_id__in=ids).values_list("case_id", "key"):
@@ -841,7 +848,7 @@ def cases_recompute(
         unchanged: list[int] = []
         to_tell: dict[int, clock.ClockResult] = {}
         recount: set[int] = set()  # accounts whose decided targets changed: their attainment cells
-        for pk, version_id, was_breached, was_due, since, account_id in cases:
+        for pk, version_id, was_breached, was_due, since, account_id, status in cases:
             mine = stored.get(pk, {})
             policy = selectors.in_force_from(engines[version_id], since)
             result = clock.evaluate_clock(policy=policy, events=logs.get(pk, ()), now=now, previous=_previous(mine, now))
@@ -849,7 +856,8 @@ def cases_recompute(
             n_targets += len(rows)
             breached, next_due = _summary(result)
             if (breached, next_due) == (was_breached, was_due) and len(rows) == len(mine) and all(mine.get(r[1]) == r for r in rows):
-                unchanged.append(pk)
+                if status in OPEN_CASE_STATUSES:  # a closed case's state is final: its time of computing stays
+                    unchanged.append(pk)
             else:
                 changed.append(pk)
                 target_rows.extend(rows)
@@ -928,19 +936,47 @@ def case_reevaluate(*, actor: User, case: Case, now: dt.datetime | None = None) 
 @transaction.atomic
 def policy_reevaluate_open_cases(*, actor: User, policy: SlaPolicy, now: dt.datetime | None = None) -> int:
     """Re-evaluate every open case still measured on an earlier version of this policy (see
-    `case_reevaluate`); returns how many cases moved."""
+    `case_reevaluate`); returns how many cases moved.
+
+    In bulk, for a policy with thousands of open cases: the cases are matched in memory against the
+    active policies read once, their "re-evaluated" events written in one insert, the moves in one
+    update per version, and their states by the bulk recompute (alerts sent as a case recompute sends
+    them). The rare case that no policy matches any more is recomputed on its own (it has no SLA)."""
     _require_configurer(actor)
     now = now or timezone.now()
     matcher = selectors.VersionMatcher(at=now)
-    moved = 0
+    moves: dict[int | None, list[Case]] = {}
+    versions: dict[int | None, SlaPolicyVersion | None] = {}
     for case in selectors.stale_cases(policy).select_for_update(of=("self",)).select_related("account__tier", "policy_version__policy"):
-        if _move_to(case, matcher.match(_facts(case)), actor=actor, now=now):
-            case_recompute(case, now=now)
-            moved += 1
-    audit.record(
-        actor=actor, action="reevaluate", instance=policy, before=None, after={"cases": moved, "version": policy.current_version}, now=now,
+        version = matcher.match(_facts(case))
+        if version != case.policy_version:
+            key = None if version is None else version.pk
+            moves.setdefault(key, []).append(case)
+            versions[key] = version
+    moving = [case.pk for cases in moves.values() for case in cases]
+    late = CaseEvent.objects.filter(case_id__in=moving, at__gt=now).order_by("case_id").values_list("case__number", flat=True).first()
+    if late is not None:
+        raise _invalid("at", f"Case {late} has an event after {now:%Y-%m-%d %H:%M} UTC; a re-evaluation cannot come before it.")
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case, kind=CaseEventKind.REEVALUATED, at=now, actor=actor,
+            body=f"From {_version_label(case.policy_version)} to {_version_label(versions[key])}.",
+        )
+        for key, cases in moves.items()
+        for case in cases
     )
-    return moved
+    for key, cases in moves.items():
+        Case.objects.filter(pk__in=[case.pk for case in cases]).update(
+            policy_version_id=key, policy_since=now if key is not None else None, version=F("version") + 1, updated_at=now,
+        )
+    for case in Case.objects.filter(pk__in=[case.pk for case in moves.get(None, [])]).select_related("account__tier", "policy_version"):
+        case_recompute(case, now=now)
+    if moving:
+        cases_recompute(now=now, open_only=False, only=moving)
+    audit.record(
+        actor=actor, action="reevaluate", instance=policy, before=None, after={"cases": len(moving), "version": policy.current_version}, now=now,
+    )
+    return len(moving)
 
 
 # Notifications and escalations -----------------------------------------------------------------
@@ -1087,7 +1123,7 @@ def bulk_defaults(model: type[Any], columns: Sequence[str]) -> tuple[list[str], 
     return [f.name for f in fields], tuple(f.get_default() for f in fields)
 
 
-def _logs(ids: Sequence[int]) -> dict[int, list[clock.Event]]:
+def _logs(ids: Sequence[int] | QuerySet[Any, Any]) -> dict[int, list[clock.Event]]:
     """The clock's events of these cases, in log order (notes and escalations left out)."""
     logs: dict[int, list[clock.Event]] = {}
     rows = (
@@ -1099,7 +1135,7 @@ def _logs(ids: Sequence[int]) -> dict[int, list[clock.Event]]:
     return logs
 
 
-def _stored_rows(ids: Sequence[int]) -> dict[int, dict[str, tuple[Any, ...]]]:
+def _stored_rows(ids: Sequence[int] | QuerySet[Any, Any]) -> dict[int, dict[str, tuple[Any, ...]]]:
     """The stored target rows of these cases by case and target name, in `_target_row`'s shape."""
     found: dict[int, dict[str, tuple[Any, ...]]] = {}
     for row in CaseTarget.objects.filter(case_id__in=ids).order_by().values_list("case_id", *TARGET_COLUMNS[1:]).iterator(chunk_size=20000):

@@ -168,3 +168,22 @@ def test_the_rebuild_command_recounts_cells_changed_by_hand(portfolio):
     out = io.StringIO()
     call_command("sla_attainment_rebuild", stdout=out)
     assert "attainment cells recounted" in out.getvalue() and stored_cells() == counted_cells()
+
+
+def test_the_api_pages_attainment_by_account_worst_first(portfolio):
+    from django.test import Client
+
+    from steward.api.tests.client import ApiClient
+
+    services.cases_recompute(now=LATER, open_only=False, notify_people=False, chunk=7)
+    everything = selectors.ranked_by_account(user=portfolio)[0:None]
+    api = ApiClient(Client(), portfolio)
+    first = api.get("/sla/attainment", group="account", limit=5).json()
+    assert first["count"] == len(everything) and first["next"] and first["previous"] is None
+    assert [r["label"] for r in first["results"]] == [r.label for r in everything[:5]]
+    second = api.get("/sla/attainment", group="account", limit=5, offset=5).json()
+    assert [r["label"] for r in second["results"]] == [r.label for r in everything[5:10]]
+    # A period off the quarters is counted from the states: the same figures for the same period.
+    odd = api.get("/sla/attainment", group="account", start="2000-01-02", limit=200).json()["results"]
+    assert [(r["label"], r["cases"]) for r in odd] == [(r["label"], r["cases"]) for r in api.get("/sla/attainment", group="account", limit=200).json()["results"]]
+    assert api.get("/sla/attainment", group="quarter").json()["count"] >= 4

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from steward.demo.generator import SeedOptions, generate
 from steward.sla import parallel, services
+from steward.sla.choices import OPEN_CASE_STATUSES
 from steward.sla.models import Case, CaseEscalation, CaseNotification, CaseTarget
 from steward.sla.tests.test_attainment_cells import counted_cells, stored_cells
 
@@ -93,7 +94,7 @@ def test_worker_processes_write_what_one_process_writes():
 
 
 @pytest.mark.django_db
-def test_unchanged_cases_keep_their_rows_and_get_the_new_computed_time():
+def test_unchanged_cases_keep_their_rows_and_open_ones_get_the_new_computed_time():
     _portfolio()
     before = dict(CaseTarget.objects.values_list("id", "status"))
     totals = services.cases_recompute(now=NOW, open_only=False, notify_people=False)
@@ -101,7 +102,10 @@ def test_unchanged_cases_keep_their_rows_and_get_the_new_computed_time():
     assert dict(CaseTarget.objects.values_list("id", "status")) == before
     later = NOW + dt.timedelta(minutes=5)
     services.cases_recompute(now=later, open_only=False, notify_people=False)
-    assert set(Case.objects.exclude(policy_version=None).values_list("sla_computed_at", flat=True)) == {later}
+    with_policy = Case.objects.exclude(policy_version=None)
+    assert set(with_policy.filter(status__in=OPEN_CASE_STATUSES).values_list("sla_computed_at", flat=True)) == {later}
+    closed = set(with_policy.exclude(status__in=OPEN_CASE_STATUSES).values_list("sla_computed_at", flat=True))
+    assert closed and later not in closed  # a closed case's state is final: not rewritten
 
 
 @pytest.mark.django_db
@@ -112,4 +116,4 @@ def test_sla_recompute_command_reports_what_it_did():
     n = Case.objects.exclude(policy_version=None).count()
     assert f"{n:,} cases" in out.getvalue()
     assert not CaseNotification.objects.exists()
-    assert set(Case.objects.exclude(policy_version=None).values_list("sla_computed_at", flat=True)) == {LATER}
+    assert set(Case.objects.exclude(policy_version=None).filter(status__in=OPEN_CASE_STATUSES).values_list("sla_computed_at", flat=True)) == {LATER}

@@ -338,7 +338,7 @@ def test_attainment_pages_card_and_api(client, setup):
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert 'data-testid="sla-card"' in dashboard and "1 breached" in dashboard
     api = ApiClient(client, owner)
-    (row,) = api.get("/sla/attainment", group="account").json()
+    (row,) = api.get("/sla/attainment", group="account").json()["results"]
     assert row["label"] == "Acme Logistics" and row["kinds"]["first_response"] == {"met": 0, "breached": 1, "pct": "0.0", "goal": None}
     assert api.get("/sla/attainment", group="galaxy").status_code == 422
     assert ApiClient(client, UserFactory(role=Role.MANAGER)).get("/sla/attainment", account_id=str(account.public_id)).status_code == 404

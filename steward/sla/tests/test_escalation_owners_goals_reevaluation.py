@@ -234,6 +234,53 @@ def test_a_new_version_applies_to_running_cases_only_when_asked(setup):
         services.policy_reevaluate_open_cases(actor=owner, policy=policy)
 
 
+def test_reevaluating_a_policy_in_bulk_gives_each_case_what_reevaluating_it_alone_gives(setup):
+    from django.db import transaction
+
+    from steward.sla.models import Case, CaseTarget
+
+    admin, owner, account, policy = setup
+    opened = [open_case(owner, account, at=FRIDAY_EVENING + dt.timedelta(minutes=7 * i), subject=f"Case {i}") for i in range(6)]
+    services.case_reply(actor=owner, case=opened[0], body="On it", now=FRIDAY_EVENING + dt.timedelta(hours=1))  # one met already
+    services.case_change_status(actor=owner, case=opened[1], status="waiting_on_customer", now=FRIDAY_EVENING + dt.timedelta(hours=1))
+    services.policy_update(
+        actor=admin, policy=policy, data={}, scope=Scope(tiers=[account.tier]),
+        targets=[TargetInput("high", "first_response", 60), TargetInput("high", "resolution", 8 * 60)], now=MONDAY_MORNING,
+    )
+    policy.refresh_from_db()
+    when = MONDAY_MORNING + dt.timedelta(hours=3)  # the stricter first response is breached by then on the running cases
+
+    def states() -> list[tuple[object, ...]]:
+        return sorted(CaseTarget.objects.values_list("case__number", "name", "status", "due_at", "met_at", "breached_at", "decided_on"))
+
+    def cases() -> list[tuple[object, ...]]:
+        return sorted(Case.objects.values_list("number", "policy_version__number", "policy_since", "sla_breached", "sla_next_due", "version"))
+
+    with transaction.atomic():
+        for case in Case.objects.all():
+            services.case_reevaluate(actor=admin, case=case, now=when)
+        alone = (states(), cases(), sorted(CaseEvent.objects.filter(kind="reevaluated").values_list("case__number", "body", "at")))
+        transaction.set_rollback(True)
+    assert services.policy_reevaluate_open_cases(actor=admin, policy=policy, now=when) == 6
+    assert (states(), cases(), sorted(CaseEvent.objects.filter(kind="reevaluated").values_list("case__number", "body", "at"))) == alone
+    assert any(status == "breached" for _n, _name, status, *_rest in alone[0])
+
+
+def test_a_bulk_reevaluation_before_a_cases_last_event_saves_nothing(setup):
+    admin, owner, account, policy = setup
+    case = open_case(owner, account)
+    services.case_reply(actor=owner, case=case, body="On it", now=MONDAY_MORNING + dt.timedelta(hours=2))
+    services.policy_update(
+        actor=admin, policy=policy, data={}, scope=Scope(tiers=[account.tier]),
+        targets=[TargetInput("high", "first_response", 60), TargetInput("high", "resolution", 8 * 60)], now=MONDAY_MORNING,
+    )
+    policy.refresh_from_db()
+    with pytest.raises(ValidationFailed, match=case.number):
+        services.policy_reevaluate_open_cases(actor=admin, policy=policy, now=MONDAY_MORNING + dt.timedelta(hours=1))
+    case.refresh_from_db()
+    assert case.policy_version.number == 1 and not case.events.filter(kind="reevaluated").exists()
+
+
 def test_a_case_moved_to_a_stricter_policy_is_not_breached_before_the_move_and_old_breaches_stay(setup):
     admin, owner, account, strategic_policy = setup
     standard = Tier.objects.get(name="Growth")
