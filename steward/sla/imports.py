@@ -32,9 +32,8 @@ from django.utils import timezone
 from steward.accounts.models import Account
 from steward.accounts.selectors import accounts_visible_to
 from steward.core import audit
-from steward.core.bulk import insert_rows
 from steward.core.errors import NotFound, PermissionDenied, ValidationFailed
-from steward.sla import selectors, services
+from steward.sla import bulk, selectors, services
 from steward.sla.choices import OPEN_CASE_STATUSES, CaseChannel, CasePriority, CaseStatus, CaseType
 from steward.sla.engine import clock
 from steward.sla.importing import servicenow
@@ -321,14 +320,18 @@ class _Versions:
         self.years = range(first - 1, max(now.year, first) + 2)
         self._matched: dict[tuple[str | None, str | None], SlaPolicyVersion | None] = {}
         self._engines: dict[int, clock.Policy] = {}
+        self._matcher: selectors.VersionMatcher | None = None  # the active policies, read once when first needed
+        self._now = now
 
-    def version(self, *, priority: str | None, category: str | None, at: dt.datetime) -> SlaPolicyVersion | None:
+    def version(self, *, priority: str | None, category: str | None) -> SlaPolicyVersion | None:
         if self.picked is not None:
             return self.picked
         key = (priority, category)
         if key not in self._matched:
+            if self._matcher is None:
+                self._matcher = selectors.VersionMatcher(at=self._now)
             facts = clock.CaseFacts(account_id=self.account.pk, account_tier=self.tier, priority=priority, category=category)
-            self._matched[key] = selectors.matching_version(facts, at=at)
+            self._matched[key] = self._matcher.match(facts)
         return self._matched[key]
 
     def engine(self, version: SlaPolicyVersion) -> clock.Policy:
@@ -344,7 +347,7 @@ class _Versions:
 def _plan(case: servicenow.ImportedCase, versions: _Versions, now: dt.datetime) -> PlannedCase:
     """The incident's events on case statuses, its final state, policy version and SLA outcome at `now`."""
     created = case.events[0]
-    version = versions.version(priority=created.priority, category=created.category, at=case.opened_at)
+    version = versions.version(priority=created.priority, category=created.category)
     status: str = CaseStatus.NEW
     resolved_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
@@ -496,7 +499,7 @@ def _save(preview: ServiceNowPreview, *, actor: User, now: dt.datetime, file_nam
         for event, body in zip(p.events, p.bodies, strict=True)
     )
     extra_columns, extra = services.bulk_defaults(CaseEvent, EVENT_COLUMNS)
-    events = insert_rows(CaseEvent, EVENT_COLUMNS + extra_columns, (row + extra for row in rows))
+    events = bulk.insert(CaseEvent, EVENT_COLUMNS + extra_columns, (row + extra for row in rows))  # COPY on PostgreSQL
     ids = [c.pk for c in cases]
     low, high = min(ids), max(ids)
     # The new cases' SLA states, as the periodic job computes them, but no alert is sent and no case

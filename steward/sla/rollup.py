@@ -47,7 +47,7 @@ def cells_select(targets: QuerySet[Any], orders: QuerySet[Any]) -> tuple[str, li
     the day they were delivered. Takes any manager's querysets (the migration passes its own models)."""
     zero = Value(0)
     kinds = {
-        column: Count("id", filter=Q(name=kind, status=status))
+        column: Count("status", filter=Q(name=kind, status=status))
         for kind, pair in KIND_COLUMNS.items()
         for column, status in zip(pair, (clock.MET, clock.BREACHED), strict=True)
     }
@@ -58,7 +58,7 @@ def cells_select(targets: QuerySet[Any], orders: QuerySet[Any]) -> tuple[str, li
     delivered = (
         orders.filter(status="delivered", delivered_on__isnull=False)
         .annotate(q=QuarterStart("delivered_on")).values("account_id", "q")
-        .annotate(**{column: zero for column in kinds}, n=Count("id"), otif=Count("id", filter=Q(is_on_time=True, is_in_full=True)))
+        .annotate(**{column: zero for column in kinds}, n=Count("*"), otif=Count("status", filter=Q(is_on_time=True, is_in_full=True)))
         .order_by()
     )
     decided_sql, decided_params = decided.query.sql_with_params()
