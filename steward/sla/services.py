@@ -1123,6 +1123,23 @@ def bulk_defaults(model: type[Any], columns: Sequence[str]) -> tuple[list[str], 
     return [f.name for f in fields], tuple(f.get_default() for f in fields)
 
 
+def _plain_rows(rows: QuerySet[Any, Any]) -> Iterable[tuple[Any, ...]]:
+    """The rows of a `values_list` queryset, read for the bulk recompute. On PostgreSQL straight from the
+    driver: Django's cursor wraps the loading of every timestamp to replace its time zone by the one it
+    already has (UTC), which costs a tenth of a full recompute at a million timestamps; the driver's own
+    loader gives the same instants. Elsewhere through the ORM, which converts SQLite's text."""
+    if connection.vendor != "postgresql":
+        return rows.iterator(chunk_size=20000)
+    import psycopg
+
+    sql, params = rows.query.sql_with_params()
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        cursor.adapters.register_loader("timestamptz", psycopg.postgres.adapters.get_loader(psycopg.postgres.types["timestamptz"].oid, psycopg.pq.Format.TEXT))
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _logs(ids: Sequence[int] | QuerySet[Any, Any]) -> dict[int, list[clock.Event]]:
     """The clock's events of these cases, in log order (notes and escalations left out)."""
     logs: dict[int, list[clock.Event]] = {}
@@ -1130,15 +1147,16 @@ def _logs(ids: Sequence[int] | QuerySet[Any, Any]) -> dict[int, list[clock.Event
         CaseEvent.objects.filter(case_id__in=ids, kind__in=clock.EVENT_KINDS)
         .order_by("case_id", "at", "id").values_list("case_id", "at", "kind", "status", "priority", "category")
     )
-    for case_id, at, kind, status, priority, category in rows.iterator(chunk_size=20000):
-        logs.setdefault(case_id, []).append(clock.Event(at=at, kind=kind, status=status or None, priority=priority or None, category=category or None))
+    event = clock.Event
+    for case_id, at, kind, status, priority, category in _plain_rows(rows):
+        logs.setdefault(case_id, []).append(event(at=at, kind=kind, status=status or None, priority=priority or None, category=category or None))
     return logs
 
 
 def _stored_rows(ids: Sequence[int] | QuerySet[Any, Any]) -> dict[int, dict[str, tuple[Any, ...]]]:
     """The stored target rows of these cases by case and target name, in `_target_row`'s shape."""
     found: dict[int, dict[str, tuple[Any, ...]]] = {}
-    for row in CaseTarget.objects.filter(case_id__in=ids).order_by().values_list("case_id", *TARGET_COLUMNS[1:]).iterator(chunk_size=20000):
+    for row in _plain_rows(CaseTarget.objects.filter(case_id__in=ids).order_by().values_list("case_id", *TARGET_COLUMNS[1:])):
         found.setdefault(row[0], {})[row[1]] = row
     return found
 
