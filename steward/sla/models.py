@@ -298,6 +298,8 @@ class CaseTarget(models.Model):
         indexes = [
             models.Index(fields=["decided_on", "name", "status"], name="case_target_decided_idx"),
             models.Index(fields=["account", "decided_on", "name", "status"], name="case_target_account_idx"),
+            # The latest breaches (attainment page, account tab): walked newest first, no sort of every breach.
+            models.Index(fields=["-breached_at", "-id"], name="case_target_breach_idx", condition=models.Q(status="breached")),
         ]
 
     def __str__(self) -> str:

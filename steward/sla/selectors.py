@@ -588,12 +588,16 @@ def _count_live(
 def recent_breaches(*, user: Any, start: dt.date | None = None, account: Account | None = None, limit: int = 50) -> list[CaseTarget]:
     """The latest breached targets, naming the target that failed, with their case and account."""
     qs = CaseTarget.objects.filter(status=clock.BREACHED, breached_at__isnull=False)
-    cases = Case.objects.filter(account=account) if account is not None else cases_visible_to(user)
-    if account is not None or not sees_every_account(user):
-        qs = qs.filter(case__in=cases)
+    if account is not None:
+        qs = qs.filter(account=account)
+    elif not sees_every_account(user):  # a case is visible with its account; target states carry it
+        qs = qs.filter(account__in=accounts_visible_to(user))
     if start:
         qs = qs.filter(decided_on__gte=start)
-    return list(qs.select_related("case__account", "case__owner").order_by("-breached_at", "-id")[:limit])
+    # The ids first, newest first along the partial index of breaches; then only those rows with their joins.
+    ids = list(qs.order_by("-breached_at", "-id").values_list("pk", flat=True)[:limit])
+    found = CaseTarget.objects.filter(pk__in=ids).select_related("case__account", "case__owner").in_bulk()
+    return [found[pk] for pk in ids]
 
 
 def default_goal() -> Decimal:
