@@ -56,14 +56,14 @@ def _page_url(request: HttpRequest, limit: int, offset: int) -> str:
 
 
 class MappedPages:
-    """A list that reads its own pages (`count()` and slices, like `AccountRows`) with each row reshaped
-    for the response schema: lets `@paginate(LimitOffset)` page grouped reports."""
+    """A list that reads its own pages (`count()` and slices, like `AccountRows`), or a plain list,
+    with each row reshaped for the response schema: lets `@paginate(LimitOffset)` page grouped reports."""
 
-    def __init__(self, pages: Any, shape: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    def __init__(self, pages: Any, shape: Callable[[Any], dict[str, Any]]) -> None:
         self.pages, self.shape = pages, shape
 
     def count(self) -> int:
-        return int(self.pages.count())
+        return len(self.pages) if isinstance(self.pages, list) else int(self.pages.count())
 
     def __getitem__(self, index: slice) -> list[dict[str, Any]]:
         return [self.shape(row) for row in self.pages[index]]

@@ -640,19 +640,6 @@ def _figures(a: Any) -> dict[str, Any]:
     return {"met": a.met, "breached": a.breached, "pct": a.pct, "goal": a.goal}
 
 
-class _Rows:
-    """A list of attainment rows as `MappedPages` reads pages: `count()` and slices."""
-
-    def __init__(self, rows: list[Any]) -> None:
-        self.rows = rows
-
-    def count(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, index: slice) -> list[Any]:
-        return self.rows[index]
-
-
 @router.get("/sla/attainment", response={200: list[AttainmentOut], **RESPONSES}, tags=["cases"])
 @paginate(LimitOffset)
 def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> Any:
@@ -666,12 +653,8 @@ def attainment(request: HttpRequest, filters: Query[AttainmentQuery]) -> Any:
         account = accounts_visible_to(user).filter(public_id=filters.account_id).first()
         if account is None:
             raise NotFound("No such account.")
-    if filters.group == "account" and account is None and selectors.whole_quarters(filters.start, filters.end):
-        rows: Any = selectors.ranked_by_account(user=user, start=filters.start, end=filters.end)  # ranked and cut in the database
-    else:
-        rows = _Rows(selectors.attainment_by(user=user, group=filters.group, start=filters.start, end=filters.end, account=account))
     return MappedPages(
-        rows,
+        selectors.attainment_rows(user=user, group=filters.group, start=filters.start, end=filters.end, account=account),
         lambda r: {"group": filters.group, "label": r.label, "kinds": {k: _figures(a) for k, a in r.by_kind.items()}, "cases": _figures(r.cases)},
     )
 

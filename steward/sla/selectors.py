@@ -407,7 +407,7 @@ def attainment_by(
     tier, per target kind, with deliveries (on time and in full) as one more kind. Counted in the
     database: case targets by the date they were decided, orders by the date they were delivered."""
     group = group if group in ATTAINMENT_GROUPS else "quarter"
-    if group == "account" and account is None and whole_quarters(start, end):
+    if _ranked_in_database(group, start, end, account):
         return ranked_by_account(user=user, start=start, end=end)[0:None]
     found: dict[Any, dict[str, attainment.Attainment]] = {}
     if group in CELL_GROUPS and whole_quarters(start, end):
@@ -432,6 +432,22 @@ def attainment_by(
         return (figures.met / figures.decided if figures.decided else 2.0, row.label)
 
     return sorted(rows, key=worst_first)
+
+
+def attainment_rows(
+    *, user: Any, group: str = "quarter", start: dt.date | None = None, end: dt.date | None = None, account: Account | None = None,
+) -> Sequence[AttainmentRow]:
+    """`attainment_by`'s rows for a page (the attainment page and the API page alike): the whole
+    portfolio by account over whole quarters ranked and cut in the database as it is read (a
+    `RankedAttainment`), any other grouping the list."""
+    if _ranked_in_database(group, start, end, account):
+        return ranked_by_account(user=user, start=start, end=end)
+    return attainment_by(user=user, group=group, start=start, end=end, account=account)
+
+
+def _ranked_in_database(group: str, start: dt.date | None, end: dt.date | None, account: Account | None) -> bool:
+    """The one rule for when accounts are ranked from the cells in SQL rather than grouped in Python."""
+    return group == "account" and account is None and whole_quarters(start, end)
 
 
 # The attainment cells (`rollup`) hold counts per account and quarter: the groups they can give.

@@ -1177,12 +1177,6 @@ def _previous(rows: Mapping[str, tuple[Any, ...]], now: dt.datetime) -> clock.Cl
     return clock.ClockResult(now=now, no_sla=False, policy_id=None, policy_version=None, targets=tuple(states))
 
 
-def _stored_states(ids: Sequence[int], now: dt.datetime) -> dict[int, clock.ClockResult]:
-    """The stored target states of these cases as the clock's previous results (so breaches are kept)."""
-    found = {case_id: _previous(rows, now) for case_id, rows in _stored_rows(ids).items()}
-    return {case_id: result for case_id, result in found.items() if result is not None}
-
-
 def _target_row(case_id: int, account_id: int, s: clock.TargetState) -> tuple[Any, ...]:
     return (
         case_id, s.name, s.status, s.target_seconds, s.mode, s.opened_at, s.due, s.met_at, s.breached_at,

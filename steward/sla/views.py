@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -482,12 +481,7 @@ def attainment(request):
     start = quarter_start(today, back_n - 1)
     group = request.GET.get("group", "quarter") if request.GET.get("group", "quarter") in selectors.ATTAINMENT_GROUPS else "quarter"
     quarters = selectors.attainment_by(user=request.user, group="quarter", start=start)
-    if group == "quarter":
-        rows: Sequence[selectors.AttainmentRow] = quarters
-    elif group == "account":  # ranked and cut to the page in the database
-        rows = selectors.ranked_by_account(user=request.user, start=start)
-    else:
-        rows = selectors.attainment_by(user=request.user, group=group, start=start)
+    rows = quarters if group == "quarter" else selectors.attainment_rows(user=request.user, group=group, start=start)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     total = selectors.AttainmentRow(None, "All", {})
     for q in quarters:
